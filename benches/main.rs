@@ -1,0 +1,21 @@
+//! The crate's one criterion harness: a module per domain, benchmarks named
+//! `domain/what/size`. Run with `cargo bench --bench main`; results and the
+//! command for each figure are in BENCHMARKS.md.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
+
+use criterion::Criterion;
+
+mod model;
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    model::benches(&mut c);
+    c.final_summary();
+}

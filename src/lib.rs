@@ -1,0 +1,53 @@
+//! # omniroute
+//!
+//! The hard core of omnichannel order management as a pure Rust library:
+//! an inventory ledger kept to the standard of a financial ledger,
+//! available-to-promise, exact order splitting and routing across
+//! warehouses, stores and vendors, and return disposition.
+//!
+//! The crate is *pure*: synchronous functions over in-memory models. It does
+//! no I/O, reads no clock, starts no threads and keeps no global state. The
+//! host passes time in, persists the events the library returns, and handles
+//! concurrency (every position carries a version for compare-and-swap).
+//!
+//! Quantities are integers in the SKU's base unit ([`Qty`]); money is an
+//! exact decimal ([`Money`]). No floating point touches a ledger, an ATP
+//! figure or a cost. Nothing panics on any input: everything a caller can get
+//! wrong comes back as an error, and a rejected operation changes nothing.
+//!
+//! ## Glossary
+//!
+//! - **Node**: a place that holds stock and fulfils orders — a warehouse, a
+//!   store, a dark store, a vendor that drop-ships ([`Node`]).
+//! - **Position**: the stock of one SKU at one node.
+//! - **Bucket**: one balance of a position — on hand, reserved, allocated,
+//!   inbound, quarantine, damaged, returns pending ([`Bucket`]).
+//! - **Reservation**: a pending hold on on-hand units (a cart, a checkout, an
+//!   order) that counts against availability at once and is later committed,
+//!   released or expired — each at most once.
+//! - **Commit**: turning (part of) a reservation into an allocation for a
+//!   released fulfilment; the rest of the reservation is released.
+//! - **ATP** (available to promise): what a channel may promise a customer,
+//!   after reservations, allocations, safety stock and channel pools.
+//! - **Split**: fulfilling one order from more than one node.
+//! - **Shipment**: the units one node sends for one order — one package.
+//! - **Disposition**: what happens to a returned unit after inspection —
+//!   restock, open-box, refurbish, return to vendor, liquidate, donate,
+//!   recycle, destroy, quarantine.
+//!
+//! ## Crate features
+//!
+//! - `serde` (default): `Serialize`/`Deserialize` for state, commands,
+//!   events and plans. Money serialises as a decimal string.
+//! - `sim`: reserved for the seeded scenario generator and strategy
+//!   comparison; it adds nothing yet.
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+pub mod ledger;
+pub mod model;
+
+pub use ledger::{AdjustReason, Bucket, Command, CommandKind, Direction};
+pub use model::{
+    Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
+    NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,
+};
