@@ -3,7 +3,7 @@ use std::hint::black_box;
 use criterion::Criterion;
 use omniroute::Money;
 
-pub fn benches(c: &mut Criterion) {
+pub(crate) fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("model");
     g.bench_function("money/parse", |b| {
         b.iter(|| {
