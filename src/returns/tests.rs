@@ -543,12 +543,15 @@ fn dispose(
     r.dispose(&i, &policy, rec, EntryId::new(20).unwrap()).unwrap()
 }
 
+/// (name, sale, category rule, opened, grade, suspect, chosen disposition, its node)
+type DispositionRow = (&'static str, Sale, CategoryRule, bool, Grade, bool, Disposition, NodeId);
+
 #[test]
 fn disposition_table() {
     use Disposition::*;
     let none = CategoryRule::new();
     // (name, sale, rule, opened, grade, suspect, chosen, node)
-    let rows: Vec<(&str, Sale, CategoryRule, bool, Grade, bool, Disposition, NodeId)> = vec![
+    let rows: Vec<DispositionRow> = vec![
         // DC: 2×45 - 2×1 - 6 = 82 beats the store's 2×30 - 2 = 58 and open-box 52.
         ("sealed restocks where it sells", sale(), none, false, Grade::Sealed, false, Restock, DC),
         (
