@@ -572,9 +572,12 @@ impl SaleReturns {
             reasons.push(Reason::RefundCapped { computed, refundable });
             amount = max(refundable, Money::ZERO);
         }
+        // Nothing is restocked on a keep-it, so it refunds without the fee.
+        let mut amount_if_kept = max(Money::ZERO, if pro_rata > refundable { refundable } else { pro_rata });
         if let Some(o) = req.refund_override {
             reasons.push(Reason::RefundOverride { computed: amount, amount: o });
             amount = o;
+            amount_if_kept = o;
         }
 
         // Manual review (a recall is never held up).
@@ -611,7 +614,7 @@ impl SaleReturns {
             if pays {
                 let caps = policy.keep_it_caps();
                 let count = req.customer.keep_it_count.saturating_add(1);
-                let value = req.customer.keep_it_value.checked_add(amount)?;
+                let value = req.customer.keep_it_value.checked_add(amount_if_kept)?;
                 let block = if sale.recalled {
                     Some(KeepItBlock::Recall)
                 } else if store.is_some() {
@@ -631,6 +634,11 @@ impl SaleReturns {
                         let (expected_recovery, cost_to_return) =
                             best.as_ref().map_or((Money::ZERO, Money::ZERO), |b| (b.value, b.cost));
                         reasons.push(Reason::KeepIt { expected_recovery, cost_to_return });
+                        if !fee.get().is_zero() && req.refund_override.is_none() {
+                            reasons.push(Reason::FeeWaived { fee });
+                            fee = Money::ZERO;
+                        }
+                        amount = amount_if_kept;
                         keep = true;
                     }
                 }

@@ -169,7 +169,8 @@ pub enum Reason {
         /// The fee.
         fee: Money,
     },
-    /// The restocking fee was waived because the merchant was at fault or the product is recalled.
+    /// The restocking fee was waived: the merchant was at fault, the product is
+    /// recalled, or the customer keeps the unit (nothing is restocked).
     FeeWaived {
         /// The fee that would have been charged.
         fee: Money,

@@ -368,6 +368,15 @@ fn rows() -> Vec<Row> {
             &["within_window", "pro_rata", "candidate", "keep_it", "refund"],
         ),
         (
+            "keep-it refunds without the restocking fee",
+            sale(),
+            p().restocking_fee_bp(1000),
+            req(1, ChangedMind, 5),
+            cheap.clone(),
+            Accepted,
+            &["within_window", "pro_rata", "restocking_fee", "candidate", "keep_it", "fee_waived", "refund"],
+        ),
+        (
             "keep-it count cap",
             sale(),
             p().keep_it(KeepItCaps::new(2, m("1000"))),
@@ -489,6 +498,10 @@ fn request_numbers() {
     assert!(d.reasons.contains(&Reason::KeepIt { expected_recovery: m("5"), cost_to_return: m("9") }));
     assert_eq!(d.refund.unwrap().timing, RefundTiming::Instant);
     assert_eq!(r.cases()[0].status(), ReturnStatus::KeptByCustomer);
+    let mut r = SaleReturns::new(sale()).unwrap();
+    let cheap = [NodeSignal::new(DC, m("5")).transport_cost(m("9"))];
+    let d = accept(&mut r, &ReturnPolicy::new().restocking_fee_bp(1000), &req(1, ChangedMind, 5), &cheap);
+    assert_eq!((d.refund.unwrap().amount, d.refund.unwrap().fee), (m("33.33"), Money::ZERO));
 
     // In store: the store pays no transport, so it nets 38 and beats the DC's 35.
     let mut r = SaleReturns::new(sale()).unwrap();
