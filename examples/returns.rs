@@ -22,7 +22,8 @@ const PHONE_CASES: Category = Category::new(2);
 const HEADPHONES: Category = Category::new(3);
 
 fn day(d: i64) -> Timestamp {
-    Timestamp::from_unix_ms(1_767_225_600_000 + d * Timestamp::MS_PER_DAY) // 2026-01-01 + d days
+    // 2026-01-01 + d days
+    Timestamp::from_unix_ms(1_767_225_600_000_i64.saturating_add(d.saturating_mul(Timestamp::MS_PER_DAY)))
 }
 
 fn money(s: &str) -> Result<Money, ReturnsError> {
@@ -30,8 +31,8 @@ fn money(s: &str) -> Result<Money, ReturnsError> {
 }
 
 fn show_reasons(reasons: &[Reason]) {
-    for (i, r) in reasons.iter().enumerate() {
-        println!("    {:>2}. {r:?}", i + 1);
+    for (i, r) in (1_u32..).zip(reasons) {
+        println!("    {i:>2}. {r:?}");
     }
 }
 
