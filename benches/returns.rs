@@ -50,7 +50,7 @@ pub(crate) fn benches(c: &mut Criterion) {
     received
         .receive(ReturnId::new(1), NodeId::new(0), Qty::new(1), day(10), EntryId::new(1).unwrap())
         .unwrap();
-    let mut recovery = Recovery::new().open_box(Sku::new(900), cents(9_000), cents(300));
+    let mut recovery = Recovery::new().open_box(Sku::new(900), cents(3_000), cents(300));
     for n in nodes(8) {
         recovery = recovery.restock_at(n);
     }
