@@ -152,10 +152,18 @@ fuzz_target!(|f: Flow| {
     if let Some((value, risk)) = f.review_at {
         policy = policy.manual_review_refund_at(money(value)).manual_review_risk_at(u32::from(risk));
     }
-    let nodes: Vec<NodeSignal> = f.nodes.iter().take(8).map(node).collect();
+    // Mostly unique node ids (duplicates are an error the engine must reject
+    // cleanly, so the fuzzer may keep one in every eighth flow).
+    let keep_dups = f.category >= 0xe0;
+    let mut seen = std::collections::BTreeSet::new();
+    let nodes: Vec<NodeSignal> =
+        f.nodes.iter().take(8).map(node).filter(|n| keep_dups || seen.insert(n.node)).collect();
     let mut recovery = Recovery::new();
-    for n in f.restock.iter().take(8) {
-        recovery = recovery.restock_at(node(n));
+    let mut seen = std::collections::BTreeSet::new();
+    for n in f.restock.iter().take(8).map(node) {
+        if keep_dups || seen.insert(n.node) {
+            recovery = recovery.restock_at(n);
+        }
     }
     for &(d, g, c) in f.values.iter().take(12) {
         let d = DISPOSITIONS[usize::from(d) % DISPOSITIONS.len()];

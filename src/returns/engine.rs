@@ -365,7 +365,7 @@ impl SaleReturns {
     /// # Errors
     ///
     /// In this order: [`ReturnsError::InvalidPolicy`], [`ReturnsError::NegativeAmount`],
-    /// [`ReturnsError::ZeroQuantity`], [`ReturnsError::DuplicateReturn`],
+    /// [`ReturnsError::DuplicateNode`], [`ReturnsError::ZeroQuantity`], [`ReturnsError::DuplicateReturn`],
     /// [`ReturnsError::BeforeSale`], [`ReturnsError::OverReturn`],
     /// [`ReturnsError::RefundExceedsPaid`], [`ReturnsError::Overflow`].
     ///
@@ -386,6 +386,7 @@ impl SaleReturns {
         for n in nodes {
             n.validate()?;
         }
+        super::input::unique_nodes(nodes)?;
         if req.refund_override.is_some_and(Money::is_negative) {
             return Err(ReturnsError::NegativeAmount { field: "refund_override" });
         }
@@ -690,7 +691,7 @@ impl SaleReturns {
         reasons: &mut Vec<Reason>,
     ) -> Result<Option<Candidate>, ReturnsError> {
         let mut sorted: Vec<&NodeSignal> = nodes.iter().collect();
-        // The store of an in-store return first, then by id: ties go to the first.
+        // The store of an in-store return first, then by id (ids are unique): ties go to the first.
         sorted.sort_by_key(|n| (Some(n.node) != store, n.node));
         let mut best: Option<Candidate> = None;
         for n in sorted {
@@ -789,7 +790,7 @@ impl SaleReturns {
     /// # Errors
     ///
     /// In this order: [`ReturnsError::InvalidPolicy`], [`ReturnsError::NegativeAmount`],
-    /// [`ReturnsError::ZeroQuantity`], [`ReturnsError::UnknownReturn`],
+    /// [`ReturnsError::DuplicateNode`], [`ReturnsError::ZeroQuantity`], [`ReturnsError::UnknownReturn`],
     /// [`ReturnsError::TimeWentBackwards`], [`ReturnsError::NotReceived`] (more
     /// units than received and not yet disposed), [`ReturnsError::Overflow`]
     /// (including entry ids past `u128::MAX`).

@@ -55,6 +55,20 @@ pub enum ReturnsError {
         /// The offending field.
         field: &'static str,
     },
+    /// A node appeared twice in a list of node signals.
+    ///
+    /// ```
+    /// use omniroute::returns::{NodeSignal, Recovery, ReturnsError};
+    /// use omniroute::{Money, NodeId};
+    /// let n = NodeSignal::new(NodeId::new(3), Money::from_int(10));
+    /// let r = Recovery::new().restock_at(n).restock_at(n);
+    /// assert_eq!(r.validate(), Err(ReturnsError::DuplicateNode { node: NodeId::new(3) }));
+    /// ```
+    #[error("{node} appears twice in the node signals")]
+    DuplicateNode {
+        /// The repeated node.
+        node: NodeId,
+    },
     /// A quantity was zero where units are required.
     ///
     /// ```

@@ -591,11 +591,12 @@ impl Recovery {
         self.values.iter().find(|(d, _)| *d == disposition).map(|(_, e)| *e)
     }
 
-    /// Checks that no amount is negative.
+    /// Checks that no amount is negative and no restock node is listed twice.
     ///
     /// # Errors
     ///
-    /// [`ReturnsError::NegativeAmount`] naming the first negative field.
+    /// [`ReturnsError::NegativeAmount`] naming the first negative field, then
+    /// [`ReturnsError::DuplicateNode`].
     pub fn validate(&self) -> Result<(), ReturnsError> {
         for n in &self.restock {
             n.validate()?;
@@ -608,6 +609,19 @@ impl Recovery {
                 return Err(ReturnsError::NegativeAmount { field: "cost" });
             }
         }
-        Ok(())
+        unique_nodes(&self.restock)
+    }
+}
+
+/// [`ReturnsError::DuplicateNode`] for the lowest node listed twice.
+pub(crate) fn unique_nodes(nodes: &[NodeSignal]) -> Result<(), ReturnsError> {
+    let mut ids: Vec<NodeId> = nodes.iter().map(|n| n.node).collect();
+    ids.sort_unstable();
+    match ids.windows(2).find_map(|w| match w {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    }) {
+        Some(node) => Err(ReturnsError::DuplicateNode { node }),
+        None => Ok(()),
     }
 }
