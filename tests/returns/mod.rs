@@ -504,3 +504,23 @@ proptest! {
         prop_assert_eq!(&run(&w, &reversed), &a);
     }
 }
+
+#[test]
+fn decisions_round_trip_through_json() {
+    let p = ReturnPolicy::new().restocking_fee_bp(1000);
+    let mut r = SaleReturns::new(sale()).unwrap();
+    let nodes =
+        [NodeSignal::new(STORE, m("50")), NodeSignal::new(NodeId::new(2), m("55")).transport_cost(m("3"))];
+    let d = r.request(&in_store(1, 1, 3), &p, &nodes).unwrap();
+    let json = serde_json::to_string(&d).unwrap();
+    assert!(json.contains(r#""rule":"restocking_fee""#), "{json}");
+    assert_eq!(serde_json::from_str::<RequestDecision>(&json).unwrap(), d);
+    r.receive(ReturnId::new(1), STORE, Qty::new(1), day(3), e(1)).unwrap();
+    let insp = Inspection::new(ReturnId::new(1), Grade::Sealed, Qty::new(1), day(4));
+    let rec = Recovery::new().restock_at(nodes[1]).value(Disposition::Liquidate, m("9"), m("1"));
+    let dd = r.dispose(&insp, &p, &rec, e(2)).unwrap();
+    assert_eq!(dd.disposition, Disposition::Restock);
+    assert_eq!(dd.commands.len(), 2, "restocked at node 2, not the store that took it back");
+    let json = serde_json::to_string(&dd).unwrap();
+    assert_eq!(serde_json::from_str::<DispositionDecision>(&json).unwrap(), dd);
+}
