@@ -13,9 +13,11 @@
 use criterion::Criterion;
 
 mod model;
+mod returns;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     model::benches(&mut c);
+    returns::benches(&mut c);
     c.final_summary();
 }

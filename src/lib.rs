@@ -35,6 +35,11 @@
 //!   restock, open-box, refurbish, return to vendor, liquidate, donate,
 //!   recycle, destroy, quarantine.
 //!
+//! ## Modules
+//!
+//! - [`returns`]: return policy, keep-it, return routing, grading and
+//!   disposition, emitted as ledger commands.
+//!
 //! ## Crate features
 //!
 //! - `serde` (default): `Serialize`/`Deserialize` for state, commands,
@@ -45,6 +50,7 @@
 
 pub mod ledger;
 pub mod model;
+pub mod returns;
 
 pub use ledger::{AdjustReason, Bucket, Command, CommandKind, Direction};
 pub use model::{
