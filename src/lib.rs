@@ -45,9 +45,11 @@
 
 pub mod ledger;
 pub mod model;
+pub mod routing;
 
 pub use ledger::{AdjustReason, Bucket, Command, CommandKind, Direction};
 pub use model::{
     Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
     NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,
 };
+pub use routing::{Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules, Strategy};

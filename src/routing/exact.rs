@@ -1,0 +1,449 @@
+//! The exact engine: evaluation of a fixed node set, lower bounds, and the
+//! branch-and-bound over node sets.
+
+use smallvec::SmallVec;
+
+use super::RoutingError;
+use super::compile::{Compiled, bit};
+use super::flow::Network;
+
+/// Units of canonical line `line` from compiled node `node`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Alloc {
+    pub(crate) node: usize,
+    pub(crate) line: usize,
+    pub(crate) qty: u64,
+}
+
+/// An assignment and its (perturbed, scaled) cost.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Assignment {
+    pub(crate) cost: i128,
+    pub(crate) allocs: Vec<Alloc>,
+}
+
+const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
+
+fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
+    a.checked_add(b).ok_or(OVF)
+}
+
+fn mul(a: i128, q: u64) -> Result<i128, RoutingError> {
+    a.checked_mul(i128::from(q)).ok_or(OVF)
+}
+
+/// The cost of leaving everything unfilled, if allowed.
+pub(crate) fn empty_plan(c: &Compiled) -> Result<Option<Assignment>, RoutingError> {
+    match c.penalty {
+        Some(p) => Ok(Some(Assignment { cost: mul(p, c.demand)?, allocs: Vec::new() })),
+        None => Ok(None),
+    }
+}
+
+/// The min-cost transport of the lines in `lines` (all treated as splittable)
+/// from the nodes of `set` with residual `stock`/`cap`, each line also
+/// reachable from "outside" at `outside[line]` per unit. Returns the cost and,
+/// when `allocs` is given, the units per (node, line).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn transport(
+    c: &Compiled,
+    set: &[usize],
+    stock: &[SmallVec<[u64; 8]>],
+    cap: &[u64],
+    lines: u64,
+    outside: &dyn Fn(usize) -> Option<i128>,
+    allocs: Option<&mut Vec<Alloc>>,
+) -> Result<Option<i128>, RoutingError> {
+    let ns = c.skus.len();
+    let m = set.len();
+    let nl = c.lines.len();
+    let line_v = |l: usize| 3usize.saturating_add(m).saturating_add(m.saturating_mul(ns)).saturating_add(l);
+    let pair_v = |i: usize, s: usize| 3usize.saturating_add(m).saturating_add(i.saturating_mul(ns)).saturating_add(s);
+    let mut net = Network::with_vertices(line_v(nl));
+    let (src, sink, out) = (0usize, 1usize, 2usize);
+    let mut need = 0u64;
+    for (li, l) in c.lines.iter().enumerate() {
+        if lines & bit(li) == 0 {
+            continue;
+        }
+        need = need.checked_add(l.qty).ok_or(OVF)?;
+        net.add(line_v(li), sink, l.qty, 0);
+        if let Some(o) = outside(li) {
+            net.add(out, line_v(li), l.qty, o);
+        }
+    }
+    if need == 0 {
+        return Ok(Some(0));
+    }
+    net.add(src, out, need, 0);
+    let mut edges: SmallVec<[(usize, usize, usize); 32]> = SmallVec::new();
+    for (i, &k) in set.iter().enumerate() {
+        let Some(node) = c.nodes.get(k) else { continue };
+        let usable = node.elig & lines;
+        if usable == 0 {
+            continue;
+        }
+        let ncap = cap.get(i).copied().unwrap_or(0);
+        if ncap == 0 {
+            continue;
+        }
+        net.add(src, 3usize.saturating_add(i), ncap, 0);
+        let st = stock.get(i);
+        for s in 0..ns {
+            let units = st.and_then(|v| v.get(s)).copied().unwrap_or(0);
+            if units == 0 {
+                continue;
+            }
+            let mut any = false;
+            for (li, l) in c.lines.iter().enumerate() {
+                if l.sku == s && usable & bit(li) != 0 {
+                    let u = node.unit.get(s).copied().unwrap_or(0);
+                    let e = net.add(pair_v(i, s), line_v(li), l.qty, u);
+                    edges.push((e, k, li));
+                    any = true;
+                }
+            }
+            if any {
+                net.add(3usize.saturating_add(i), pair_v(i, s), units, 0);
+            }
+        }
+    }
+    let (sent, cost) = net.min_cost_flow(src, sink, need)?;
+    if sent < need {
+        return Ok(None);
+    }
+    if let Some(out) = allocs {
+        for (e, k, li) in edges {
+            let q = net.flow_on(e);
+            if q > 0 {
+                out.push(Alloc { node: k, line: li, qty: q });
+            }
+        }
+    }
+    Ok(Some(cost))
+}
+
+/// Exact least (perturbed) cost using only nodes of `set`, or `None` when
+/// nothing feasible costs less than `bound`.
+pub(crate) fn eval_set(c: &Compiled, set: &[usize], bound: Option<i128>) -> Result<Option<Assignment>, RoutingError> {
+    let mut stock: Vec<SmallVec<[u64; 8]>> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
+    let mut cap: Vec<u64> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
+    let mut used = vec![false; set.len()];
+    let mut cur: Vec<Alloc> = Vec::new();
+    let mut best: Option<Assignment> = None;
+    let mut ev = Eval { c, set, bound, stock: &mut stock, cap: &mut cap, used: &mut used, cur: &mut cur, best: &mut best };
+    ev.items(0, 0)?;
+    Ok(best)
+}
+
+struct Eval<'a> {
+    c: &'a Compiled,
+    set: &'a [usize],
+    bound: Option<i128>,
+    stock: &'a mut Vec<SmallVec<[u64; 8]>>,
+    cap: &'a mut Vec<u64>,
+    used: &'a mut Vec<bool>,
+    cur: &'a mut Vec<Alloc>,
+    best: &'a mut Option<Assignment>,
+}
+
+impl Eval<'_> {
+    fn limit(&self) -> Option<i128> {
+        match (&self.best, self.bound) {
+            (Some(b), Some(x)) => Some(b.cost.min(x)),
+            (Some(b), None) => Some(b.cost),
+            (None, x) => x,
+        }
+    }
+
+    /// Whole items from `idx` on, with `partial` cost so far.
+    fn items(&mut self, idx: usize, partial: i128) -> Result<(), RoutingError> {
+        if self.limit().is_some_and(|l| partial >= l) {
+            return Ok(());
+        }
+        let Some(item) = self.c.items.get(idx) else { return self.leaf(partial) };
+        let item = item.clone();
+        let next = idx.saturating_add(1);
+        for i in 0..self.set.len() {
+            let Some(&k) = self.set.get(i) else { continue };
+            let Some(node) = self.c.nodes.get(k) else { continue };
+            if node.elig & item.mask != item.mask || self.cap.get(i).copied().unwrap_or(0) < item.qty {
+                continue;
+            }
+            let fits = item.need.iter().all(|&(s, q)| self.stock.get(i).and_then(|v| v.get(s)).is_some_and(|&have| have >= q));
+            if !fits {
+                continue;
+            }
+            let mut cost = partial;
+            let was_used = self.used.get(i).copied().unwrap_or(true);
+            if !was_used {
+                cost = add(cost, node.fixed)?;
+            }
+            for &(s, q) in &item.need {
+                cost = add(cost, mul(node.unit.get(s).copied().unwrap_or(0), q)?)?;
+            }
+            self.apply(i, &item, true);
+            let mark = self.cur.len();
+            for (li, l) in self.c.lines.iter().enumerate() {
+                if item.mask & bit(li) != 0 {
+                    self.cur.push(Alloc { node: k, line: li, qty: l.qty });
+                }
+            }
+            if let Some(u) = self.used.get_mut(i) {
+                *u = true;
+            }
+            let r = self.items(next, cost);
+            if let Some(u) = self.used.get_mut(i) {
+                *u = was_used;
+            }
+            self.cur.truncate(mark);
+            self.apply(i, &item, false);
+            r?;
+        }
+        if let Some(p) = self.c.penalty {
+            let cost = add(partial, mul(p, item.qty)?)?;
+            self.items(next, cost)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, i: usize, item: &super::compile::Item, take: bool) {
+        if let Some(c) = self.cap.get_mut(i) {
+            *c = if take { c.saturating_sub(item.qty) } else { c.saturating_add(item.qty) };
+        }
+        if let Some(st) = self.stock.get_mut(i) {
+            for &(s, q) in &item.need {
+                if let Some(v) = st.get_mut(s) {
+                    *v = if take { v.saturating_sub(q) } else { v.saturating_add(q) };
+                }
+            }
+        }
+    }
+
+    fn leaf(&mut self, partial: i128) -> Result<(), RoutingError> {
+        let mut allocs = self.cur.clone();
+        let penalty = self.c.penalty;
+        let flow = transport(self.c, self.set, self.stock, self.cap, self.c.split_mask, &|_| penalty, Some(&mut allocs))?;
+        let Some(var) = flow else { return Ok(()) };
+        // Fixed costs of nodes the flow opened.
+        let mut cost = add(partial, var)?;
+        for (i, &k) in self.set.iter().enumerate() {
+            if self.used.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            if allocs.iter().any(|a| a.node == k) {
+                cost = add(cost, self.c.nodes.get(k).map_or(0, |n| n.fixed))?;
+            }
+        }
+        if self.limit().is_some_and(|l| cost >= l) {
+            return Ok(());
+        }
+        *self.best = Some(Assignment { cost, allocs });
+        Ok(())
+    }
+}
+
+/// The result of the branch-and-bound.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub(crate) best: Option<Assignment>,
+    pub(crate) complete: bool,
+    pub(crate) visits: u64,
+}
+
+/// Exact least perturbed cost over all node sets, within `max_visits`.
+///
+/// # Complexity
+///
+/// Worst case exponential in the number of candidate nodes (bounded by the
+/// visit limit); each visit solves a min-cost flow on O(set × SKUs + lines)
+/// vertices. Lower bounds (linear relaxation of the fixed costs, amortised
+/// over each node's usable capacity) prune almost every set on real orders.
+pub(crate) fn branch_and_bound(
+    c: &Compiled,
+    seed: Option<Assignment>,
+    max_visits: u64,
+) -> Result<Outcome, RoutingError> {
+    let mut best = seed;
+    if let Some(e) = empty_plan(c)? {
+        if best.as_ref().is_none_or(|b| e.cost < b.cost) {
+            best = Some(e);
+        }
+    }
+    if c.ship_complete {
+        return ship_complete(c, best);
+    }
+    let n = c.nodes.len();
+    let nl = c.lines.len();
+    let depth = c.max_ship.min(n).min(usize::try_from(c.demand).unwrap_or(usize::MAX));
+    // suffix[j][l]: the least amortised unit cost of line l over candidates j.. (None if none).
+    let mut suffix: Vec<SmallVec<[Option<i128>; 8]>> = vec![SmallVec::from_elem(None, nl); n.saturating_add(1)];
+    for j in (0..n).rev() {
+        let mut row = suffix.get(j.saturating_add(1)).cloned().unwrap_or_default();
+        if let Some(node) = c.nodes.get(j) {
+            let usable: u64 = c
+                .skus
+                .iter()
+                .enumerate()
+                .filter(|(s, _)| c.lines.iter().enumerate().any(|(li, l)| l.sku == *s && node.elig & bit(li) != 0))
+                .map(|(s, _)| node.stock.get(s).copied().unwrap_or(0))
+                .fold(0u64, u64::saturating_add)
+                .min(node.cap)
+                .max(1);
+            let share = node.fixed.checked_div(i128::from(usable)).unwrap_or(node.fixed);
+            for (li, l) in c.lines.iter().enumerate() {
+                if node.elig & bit(li) == 0 {
+                    continue;
+                }
+                let a = add(node.unit.get(l.sku).copied().unwrap_or(0), share)?;
+                if let Some(slot) = row.get_mut(li) {
+                    *slot = Some(slot.map_or(a, |o| o.min(a)));
+                }
+            }
+        }
+        if let Some(r) = suffix.get_mut(j) {
+            *r = row;
+        }
+    }
+    // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
+    let mut base = 0i128;
+    for (li, l) in c.lines.iter().enumerate() {
+        let cheapest = c
+            .nodes
+            .iter()
+            .filter(|k| k.elig & bit(li) != 0)
+            .map(|k| k.unit.get(l.sku).copied().unwrap_or(0))
+            .chain(c.penalty)
+            .min();
+        if let Some(u) = cheapest {
+            base = add(base, mul(u, l.qty)?)?;
+        }
+    }
+    let mut s = Search { c, suffix, base, depth, best, visits: 0, max_visits, gave_up: false, set: Vec::new() };
+    s.children(0, 0)?;
+    Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
+}
+
+struct Search<'a> {
+    c: &'a Compiled,
+    suffix: Vec<SmallVec<[Option<i128>; 8]>>,
+    base: i128,
+    depth: usize,
+    best: Option<Assignment>,
+    visits: u64,
+    max_visits: u64,
+    gave_up: bool,
+    set: Vec<usize>,
+}
+
+impl Search<'_> {
+    fn tick(&mut self) -> bool {
+        self.visits = self.visits.saturating_add(1);
+        if self.visits > self.max_visits {
+            self.gave_up = true;
+        }
+        !self.gave_up
+    }
+
+    fn best_cost(&self) -> Option<i128> {
+        self.best.as_ref().map(|b| b.cost)
+    }
+
+    /// Lower bound for every set extending `self.set` with nodes from `next` on.
+    fn bound(&self, fixed: i128, next: usize) -> Result<Option<i128>, RoutingError> {
+        let c = self.c;
+        let stock: Vec<SmallVec<[u64; 8]>> =
+            self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
+        let cap: Vec<u64> = self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
+        let more = self.set.len() < self.depth;
+        let row = self.suffix.get(next);
+        let penalty = c.penalty;
+        let outside = |li: usize| {
+            let fut = if more { row.and_then(|r| r.get(li)).copied().flatten() } else { None };
+            match (fut, penalty) {
+                (Some(a), Some(p)) => Some(a.min(p)),
+                (a, p) => a.or(p),
+            }
+        };
+        let var = transport(c, &self.set, &stock, &cap, c.all_lines(), &outside, None)?;
+        match var {
+            Some(v) => Ok(Some(add(fixed, v)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn children(&mut self, next: usize, fixed: i128) -> Result<(), RoutingError> {
+        if self.set.len() >= self.depth {
+            return Ok(());
+        }
+        for j in next..self.c.nodes.len() {
+            if self.gave_up {
+                return Ok(());
+            }
+            let Some(node) = self.c.nodes.get(j) else { continue };
+            let f2 = add(fixed, node.fixed)?;
+            if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
+                continue;
+            }
+            if !self.tick() {
+                return Ok(());
+            }
+            self.set.push(j);
+            let after = j.saturating_add(1);
+            let r = self.visit(f2, after);
+            self.set.pop();
+            r?;
+        }
+        Ok(())
+    }
+
+    fn visit(&mut self, fixed: i128, next: usize) -> Result<(), RoutingError> {
+        let lb = self.bound(fixed, next)?;
+        let Some(lb) = lb else { return Ok(()) };
+        if self.best_cost().is_some_and(|b| lb >= b) {
+            return Ok(());
+        }
+        // The set itself.
+        if self.tick() {
+            if let Some(a) = eval_set(self.c, &self.set, self.best_cost())? {
+                if self.best_cost().is_none_or(|b| a.cost < b) {
+                    self.best = Some(a);
+                }
+            }
+        }
+        self.children(next, fixed)
+    }
+}
+
+/// `ship_complete`: one node ships everything, or (with a penalty) nothing ships.
+fn ship_complete(c: &Compiled, mut best: Option<Assignment>) -> Result<Outcome, RoutingError> {
+    let all = c.all_lines();
+    let mut visits = 0u64;
+    if c.max_ship >= 1 {
+        let mut need: SmallVec<[u64; 8]> = SmallVec::from_elem(0, c.skus.len());
+        for l in &c.lines {
+            if let Some(v) = need.get_mut(l.sku) {
+                *v = v.saturating_add(l.qty);
+            }
+        }
+        for (k, node) in c.nodes.iter().enumerate() {
+            visits = visits.saturating_add(1);
+            if node.elig & all != all || node.cap < c.demand {
+                continue;
+            }
+            if need.iter().zip(node.stock.iter()).any(|(n, s)| s < n) {
+                continue;
+            }
+            let mut cost = node.fixed;
+            for (li, l) in c.lines.iter().enumerate() {
+                let _ = li;
+                cost = add(cost, mul(node.unit.get(l.sku).copied().unwrap_or(0), l.qty)?)?;
+            }
+            if best.as_ref().is_none_or(|b| cost < b.cost) {
+                let allocs = c.lines.iter().enumerate().map(|(li, l)| Alloc { node: k, line: li, qty: l.qty }).collect();
+                best = Some(Assignment { cost, allocs });
+            }
+        }
+    }
+    Ok(Outcome { best, complete: true, visits })
+}
