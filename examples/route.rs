@@ -57,6 +57,9 @@ fn main() -> ExitCode {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("route: {msg}\nusage: route [--strategy NAME] [FILE]\nstrategies: {}", STRATEGY_NAMES.join(", "));
+    eprintln!(
+        "route: {msg}\nusage: route [--strategy NAME] [FILE]\nstrategies: {}",
+        STRATEGY_NAMES.join(", ")
+    );
     ExitCode::from(2)
 }

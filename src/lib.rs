@@ -52,4 +52,7 @@ pub use model::{
     Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
     NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,
 };
-pub use routing::{Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules, Strategy};
+pub use routing::{
+    Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
+    Strategy,
+};

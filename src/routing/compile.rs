@@ -167,7 +167,8 @@ pub(crate) fn compile(
         if node.max_units.is_some_and(|m| m.is_zero()) {
             continue;
         }
-        let stock: SmallVec<[u64; 8]> = skus.iter().map(|&s| availability.available(node.id, s).get()).collect();
+        let stock: SmallVec<[u64; 8]> =
+            skus.iter().map(|&s| availability.available(node.id, s).get()).collect();
         let mut elig = 0u64;
         for (li, &oi) in order.iter().enumerate() {
             let Some(l) = problem.lines.get(oi) else { continue };
@@ -257,7 +258,8 @@ pub(crate) fn compile(
     // nodes' ranks. The search can prune on ties, and the optimum of the
     // perturbed problem is the documented tie-break.
     let count = i128::try_from(nodes.len()).map_err(|_| RoutingError::overflow("node count"))?;
-    let b = count.checked_mul(count).and_then(|v| v.checked_add(1)).ok_or(RoutingError::overflow("tie-break"))?;
+    let b =
+        count.checked_mul(count).and_then(|v| v.checked_add(1)).ok_or(RoutingError::overflow("tie-break"))?;
     let m = count
         .checked_add(1)
         .and_then(|v| v.checked_mul(b))
@@ -266,7 +268,12 @@ pub(crate) fn compile(
     let ovf = || RoutingError::overflow("cost scale");
     for (rank, n) in nodes.iter_mut().enumerate() {
         let r = i128::try_from(rank).map_err(|_| ovf())?;
-        n.fixed = n.fixed.checked_mul(m).and_then(|v| v.checked_add(b)).and_then(|v| v.checked_add(r)).ok_or_else(ovf)?;
+        n.fixed = n
+            .fixed
+            .checked_mul(m)
+            .and_then(|v| v.checked_add(b))
+            .and_then(|v| v.checked_add(r))
+            .ok_or_else(ovf)?;
         for u in &mut n.unit {
             *u = u.checked_mul(m).ok_or_else(ovf)?;
         }

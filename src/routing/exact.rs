@@ -58,7 +58,8 @@ pub(crate) fn transport(
     let m = set.len();
     let nl = c.lines.len();
     let line_v = |l: usize| 3usize.saturating_add(m).saturating_add(m.saturating_mul(ns)).saturating_add(l);
-    let pair_v = |i: usize, s: usize| 3usize.saturating_add(m).saturating_add(i.saturating_mul(ns)).saturating_add(s);
+    let pair_v =
+        |i: usize, s: usize| 3usize.saturating_add(m).saturating_add(i.saturating_mul(ns)).saturating_add(s);
     let mut net = Network::with_vertices(line_v(nl));
     let (src, sink, out) = (0usize, 1usize, 2usize);
     let mut need = 0u64;
@@ -125,13 +126,27 @@ pub(crate) fn transport(
 
 /// Exact least (perturbed) cost using only nodes of `set`, or `None` when
 /// nothing feasible costs less than `bound`.
-pub(crate) fn eval_set(c: &Compiled, set: &[usize], bound: Option<i128>) -> Result<Option<Assignment>, RoutingError> {
-    let mut stock: Vec<SmallVec<[u64; 8]>> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
+pub(crate) fn eval_set(
+    c: &Compiled,
+    set: &[usize],
+    bound: Option<i128>,
+) -> Result<Option<Assignment>, RoutingError> {
+    let mut stock: Vec<SmallVec<[u64; 8]>> =
+        set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
     let mut cap: Vec<u64> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
     let mut used = vec![false; set.len()];
     let mut cur: Vec<Alloc> = Vec::new();
     let mut best: Option<Assignment> = None;
-    let mut ev = Eval { c, set, bound, stock: &mut stock, cap: &mut cap, used: &mut used, cur: &mut cur, best: &mut best };
+    let mut ev = Eval {
+        c,
+        set,
+        bound,
+        stock: &mut stock,
+        cap: &mut cap,
+        used: &mut used,
+        cur: &mut cur,
+        best: &mut best,
+    };
     ev.items(0, 0)?;
     Ok(best)
 }
@@ -170,7 +185,10 @@ impl Eval<'_> {
             if node.elig & item.mask != item.mask || self.cap.get(i).copied().unwrap_or(0) < item.qty {
                 continue;
             }
-            let fits = item.need.iter().all(|&(s, q)| self.stock.get(i).and_then(|v| v.get(s)).is_some_and(|&have| have >= q));
+            let fits = item
+                .need
+                .iter()
+                .all(|&(s, q)| self.stock.get(i).and_then(|v| v.get(s)).is_some_and(|&have| have >= q));
             if !fits {
                 continue;
             }
@@ -223,7 +241,15 @@ impl Eval<'_> {
     fn leaf(&mut self, partial: i128) -> Result<(), RoutingError> {
         let mut allocs = self.cur.clone();
         let penalty = self.c.penalty;
-        let flow = transport(self.c, self.set, self.stock, self.cap, self.c.split_mask, &|_| penalty, Some(&mut allocs))?;
+        let flow = transport(
+            self.c,
+            self.set,
+            self.stock,
+            self.cap,
+            self.c.split_mask,
+            &|_| penalty,
+            Some(&mut allocs),
+        )?;
         let Some(var) = flow else { return Ok(()) };
         // Fixed costs of nodes the flow opened.
         let mut cost = add(partial, var)?;
@@ -277,7 +303,8 @@ pub(crate) fn branch_and_bound(
     let nl = c.lines.len();
     let depth = c.max_ship.min(n).min(usize::try_from(c.demand).unwrap_or(usize::MAX));
     // suffix[j][l]: the least amortised unit cost of line l over candidates j.. (None if none).
-    let mut suffix: Vec<SmallVec<[Option<i128>; 8]>> = vec![SmallVec::from_elem(None, nl); n.saturating_add(1)];
+    let mut suffix: Vec<SmallVec<[Option<i128>; 8]>> =
+        vec![SmallVec::from_elem(None, nl); n.saturating_add(1)];
     for j in (0..n).rev() {
         let mut row = suffix.get(j.saturating_add(1)).cloned().unwrap_or_default();
         if let Some(node) = c.nodes.get(j) {
@@ -285,7 +312,9 @@ pub(crate) fn branch_and_bound(
                 .skus
                 .iter()
                 .enumerate()
-                .filter(|(s, _)| c.lines.iter().enumerate().any(|(li, l)| l.sku == *s && node.elig & bit(li) != 0))
+                .filter(|(s, _)| {
+                    c.lines.iter().enumerate().any(|(li, l)| l.sku == *s && node.elig & bit(li) != 0)
+                })
                 .map(|(s, _)| node.stock.get(s).copied().unwrap_or(0))
                 .fold(0u64, u64::saturating_add)
                 .min(node.cap)
@@ -319,7 +348,8 @@ pub(crate) fn branch_and_bound(
             base = add(base, mul(u, l.qty)?)?;
         }
     }
-    let mut s = Search { c, suffix, base, depth, best, visits: 0, max_visits, gave_up: false, set: Vec::new() };
+    let mut s =
+        Search { c, suffix, base, depth, best, visits: 0, max_visits, gave_up: false, set: Vec::new() };
     s.children(0, 0)?;
     Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
 }
@@ -440,7 +470,12 @@ fn ship_complete(c: &Compiled, mut best: Option<Assignment>) -> Result<Outcome, 
                 cost = add(cost, mul(node.unit.get(l.sku).copied().unwrap_or(0), l.qty)?)?;
             }
             if best.as_ref().is_none_or(|b| cost < b.cost) {
-                let allocs = c.lines.iter().enumerate().map(|(li, l)| Alloc { node: k, line: li, qty: l.qty }).collect();
+                let allocs = c
+                    .lines
+                    .iter()
+                    .enumerate()
+                    .map(|(li, l)| Alloc { node: k, line: li, qty: l.qty })
+                    .collect();
                 best = Some(Assignment { cost, allocs });
             }
         }

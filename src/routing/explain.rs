@@ -79,7 +79,11 @@ pub struct Explanation {
 /// assert_eq!(e.cost.unwrap().shipments, "4".parse()?);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn explain(problem: &RoutingProblem, availability: &dyn Availability, plan: &Plan) -> Result<Explanation, RoutingError> {
+pub fn explain(
+    problem: &RoutingProblem,
+    availability: &dyn Availability,
+    plan: &Plan,
+) -> Result<Explanation, RoutingError> {
     super::compile::validate(problem)?;
     let ovf = || RoutingError::overflow("plan cost");
     let mut candidates = Vec::new();
@@ -112,7 +116,12 @@ pub fn explain(problem: &RoutingProblem, availability: &dyn Availability, plan: 
     let cost = if plan.cost.is_none() {
         None
     } else {
-        let mut b = CostBreakdown { shipments: Money::ZERO, units: Money::ZERO, unfilled: Money::ZERO, total: Money::ZERO };
+        let mut b = CostBreakdown {
+            shipments: Money::ZERO,
+            units: Money::ZERO,
+            unfilled: Money::ZERO,
+            total: Money::ZERO,
+        };
         for s in &plan.shipments {
             let Some(node) = problem.nodes.iter().find(|n| n.id == s.node) else { continue };
             b.shipments = b.shipments.checked_add(node.shipment_cost).map_err(|_| ovf())?;
@@ -124,10 +133,14 @@ pub fn explain(problem: &RoutingProblem, availability: &dyn Availability, plan: 
         }
         if let Some(p) = problem.rules.get_unfilled_unit_penalty() {
             for u in &plan.unfilled {
-                b.unfilled = b.unfilled.checked_add(p.checked_mul_qty(u.quantity).map_err(|_| ovf())?).map_err(|_| ovf())?;
+                b.unfilled = b
+                    .unfilled
+                    .checked_add(p.checked_mul_qty(u.quantity).map_err(|_| ovf())?)
+                    .map_err(|_| ovf())?;
             }
         }
-        b.total = b.shipments.checked_add(b.units).and_then(|t| t.checked_add(b.unfilled)).map_err(|_| ovf())?;
+        b.total =
+            b.shipments.checked_add(b.units).and_then(|t| t.checked_add(b.unfilled)).map_err(|_| ovf())?;
         Some(b)
     };
     Ok(Explanation { candidates, excluded, cost })

@@ -49,7 +49,12 @@ impl Network {
     ///
     /// O(P · V · E) for P augmenting paths; P is small for the order-sized
     /// networks the optimiser builds.
-    pub(crate) fn min_cost_flow(&mut self, s: usize, t: usize, need: u64) -> Result<(u64, i128), RoutingError> {
+    pub(crate) fn min_cost_flow(
+        &mut self,
+        s: usize,
+        t: usize,
+        need: u64,
+    ) -> Result<(u64, i128), RoutingError> {
         let n = self.adj.len();
         let mut sent = 0u64;
         let mut total = 0i128;

@@ -200,7 +200,9 @@ fn greedy(c: &Compiled) -> Result<Vec<Alloc>, RoutingError> {
                     if item.mask & bit(li) != 0 {
                         got.push(Alloc { node: k, line: li, qty: l.qty });
                         let u = node.unit.get(l.sku).copied().unwrap_or(0);
-                        cost = cost.checked_add(u.checked_mul(i128::from(l.qty)).ok_or_else(ovf)?).ok_or_else(ovf)?;
+                        cost = cost
+                            .checked_add(u.checked_mul(i128::from(l.qty)).ok_or_else(ovf)?)
+                            .ok_or_else(ovf)?;
                         units = units.saturating_add(l.qty);
                     }
                 }

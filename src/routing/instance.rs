@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use super::{GroupId, OrderLine, Plan, RouteOptions, RoutingError, RoutingProblem, Rules, StockTable, Strategy};
+use super::{
+    GroupId, OrderLine, Plan, RouteOptions, RoutingError, RoutingProblem, Rules, StockTable, Strategy,
+};
 use crate::model::{Capabilities, LineId, Location, Money, Node, NodeId, NodeKind, Qty, Sku};
 
 /// The `format` tag of an instance.
@@ -128,7 +130,10 @@ fn decimal(v: &Value, field: &str) -> Result<Money, RoutingError> {
     };
     let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
     if !digits(int) || frac.is_some_and(|f| !digits(f)) {
-        return Err(bad(field, format!("not a plain non-negative decimal: {:?}", s.chars().take(64).collect::<String>())));
+        return Err(bad(
+            field,
+            format!("not a plain non-negative decimal: {:?}", s.chars().take(64).collect::<String>()),
+        ));
     }
     s.parse::<Money>().map_err(|e| bad(field, e.to_string()))
 }
@@ -193,7 +198,9 @@ impl Instance {
         match root.get("format") {
             None => return Err(bad("format", "missing")),
             Some(Value::String(s)) if s == INSTANCE_FORMAT => {}
-            Some(other) => return Err(bad("format", format!("expected \"{INSTANCE_FORMAT}\", found {other}"))),
+            Some(other) => {
+                return Err(bad("format", format!("expected \"{INSTANCE_FORMAT}\", found {other}")));
+            }
         }
 
         // Nodes.
@@ -218,7 +225,12 @@ impl Instance {
             let at = node_ids.iter().rposition(|x| *x == dup).unwrap_or(0);
             return Err(bad(format!("nodes[{at}].id"), format!("duplicate node id {dup:?}")));
         }
-        let node_of = |s: &str| sorted.binary_search_by(|x| x.as_str().cmp(s)).ok().map(|i| NodeId::new(u32::try_from(i).unwrap_or(u32::MAX)));
+        let node_of = |s: &str| {
+            sorted
+                .binary_search_by(|x| x.as_str().cmp(s))
+                .ok()
+                .map(|i| NodeId::new(u32::try_from(i).unwrap_or(u32::MAX)))
+        };
         let mut nodes = Vec::with_capacity(raw_nodes.len());
         for (i, n) in raw_nodes.iter().enumerate() {
             let f = format!("nodes[{i}]");
@@ -236,7 +248,8 @@ impl Instance {
             }
             if let Some(p) = opt(o, "priority") {
                 let x = integer(p, &format!("{f}.priority"), MIN_INT, MAX_INT)?;
-                node.priority = Some(i64::try_from(x).map_err(|_| bad(format!("{f}.priority"), "out of range"))?);
+                node.priority =
+                    Some(i64::try_from(x).map_err(|_| bad(format!("{f}.priority"), "out of range"))?);
             }
             if let Some(l) = opt(o, "location") {
                 node.location = Some(location(l, &format!("{f}.location"))?);
@@ -320,8 +333,12 @@ impl Instance {
         let lines: Vec<OrderLine> = parsed
             .iter()
             .map(|l| {
-                let mut ol = OrderLine::new(LineId::new(rank(&line_ids, &l.id)), Sku::new(rank(&skus, &l.sku)), Qty::new(l.qty))
-                    .with_requires(l.requires.clone());
+                let mut ol = OrderLine::new(
+                    LineId::new(rank(&line_ids, &l.id)),
+                    Sku::new(rank(&skus, &l.sku)),
+                    Qty::new(l.qty),
+                )
+                .with_requires(l.requires.clone());
                 if let Some(g) = &l.group {
                     ol = ol.with_group(GroupId::new(rank(&groups, g)));
                 }
@@ -424,14 +441,20 @@ impl Instance {
                     lines: s
                         .lines
                         .iter()
-                        .map(|l| LineOut { line: name(&self.line_ids, l.line.as_usize()), quantity: l.quantity.get() })
+                        .map(|l| LineOut {
+                            line: name(&self.line_ids, l.line.as_usize()),
+                            quantity: l.quantity.get(),
+                        })
                         .collect(),
                 })
                 .collect(),
             unfilled: plan
                 .unfilled
                 .iter()
-                .map(|l| LineOut { line: name(&self.line_ids, l.line.as_usize()), quantity: l.quantity.get() })
+                .map(|l| LineOut {
+                    line: name(&self.line_ids, l.line.as_usize()),
+                    quantity: l.quantity.get(),
+                })
                 .collect(),
             error: None,
         };

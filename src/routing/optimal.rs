@@ -107,7 +107,8 @@ pub(crate) fn solve(
         None if out.complete => Ok(Plan::infeasible(name)),
         None => Err(RoutingError::GaveUp { evaluated: out.visits }),
         Some(a) => {
-            let status = if out.complete && exact_objective { PlanStatus::Optimal } else { PlanStatus::Feasible };
+            let status =
+                if out.complete && exact_objective { PlanStatus::Optimal } else { PlanStatus::Feasible };
             build::build(problem, &c, &a.allocs, status, name)
         }
     }

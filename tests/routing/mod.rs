@@ -6,7 +6,8 @@ mod support;
 use std::path::Path;
 
 use omniroute::routing::{
-    Instance, Optimal, PlanStatus, RouteOptions, RoutingError, STRATEGY_NAMES, explain, route_stream, strategy_by_name,
+    Instance, Optimal, PlanStatus, RouteOptions, RoutingError, STRATEGY_NAMES, explain, route_stream,
+    strategy_by_name,
 };
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -42,7 +43,8 @@ fn spec_examples_all_pass() {
         for name in STRATEGY_NAMES {
             let s = strategy_by_name(name).unwrap();
             let p = s.route(&inst.problem, &inst.stock, &RouteOptions::new()).unwrap();
-            check_plan(&inst.problem, &inst.stock, &p).unwrap_or_else(|e| panic!("{name} on {}: {e}", f.display()));
+            check_plan(&inst.problem, &inst.stock, &p)
+                .unwrap_or_else(|e| panic!("{name} on {}: {e}", f.display()));
             if let (Some(c), Some(best)) = (p.cost, plan.cost) {
                 assert!(c >= best, "{name} beat optimal on {}", f.display());
             }
@@ -87,7 +89,11 @@ fn optimal_equals_brute_force_and_every_strategy_is_feasible() {
         check_plan(p, &inst.stock, &plan).unwrap_or_else(|e| panic!("case {case}: optimal: {e}\n{v}"));
         let truth = brute_force(p, &inst.stock);
         match truth {
-            None => assert_eq!(plan.status, PlanStatus::Infeasible, "case {case}: brute force says infeasible\n{v}"),
+            None => assert_eq!(
+                plan.status,
+                PlanStatus::Infeasible,
+                "case {case}: brute force says infeasible\n{v}"
+            ),
             Some(c) => {
                 assert_eq!(plan.status, PlanStatus::Optimal, "case {case}\n{v}");
                 assert_eq!(plan.cost.unwrap().get(), c, "case {case}: optimal cost vs brute force\n{v}");
@@ -177,7 +183,11 @@ fn tie_break_prefers_fewer_shipments_then_smaller_ids() {
       "stock":{"a":{"S":1},"b":{"S":2},"c":{"S":2}},
       "order":{"id":"t","lines":[{"id":"1","sku":"S","quantity":2}]}}"#;
     let plan: Vec<String> = route_stream(text, &Optimal, RouteOptions::new()).collect();
-    assert!(plan[0].contains(r#""shipments":[{"node":"b","lines":[{"line":"1","quantity":2}]}]"#), "{}", plan[0]);
+    assert!(
+        plan[0].contains(r#""shipments":[{"node":"b","lines":[{"line":"1","quantity":2}]}]"#),
+        "{}",
+        plan[0]
+    );
 }
 
 #[test]
@@ -230,7 +240,10 @@ fn malformed_instances_give_error_plans_naming_the_problem() {
             r#"{"format":"omniroute.instance/1","nodes":[],"order":{"lines":[{"id":"1","sku":"S","quantity":1},{"id":"1","sku":"T","quantity":1}]}}"#,
             "order.lines[1].id: duplicate line id",
         ),
-        (r#"{"format":"omniroute.instance/1","nodes":[],"order":{"lines":[]}}"#, "order.lines: the order has no lines"),
+        (
+            r#"{"format":"omniroute.instance/1","nodes":[],"order":{"lines":[]}}"#,
+            "order.lines: the order has no lines",
+        ),
         (
             r#"{"format":"omniroute.instance/1","nodes":[],"order":{"lines":[{"id":"1","sku":"S","quantity":1,"group":""}]}}"#,
             "order.lines[0].group: must not be empty",

@@ -1,5 +1,6 @@
 //! Seeded instance generator, an independent feasibility checker and an
 //! exhaustive brute-force optimiser for small instances.
+#![allow(clippy::needless_range_loop)]
 
 use std::collections::BTreeMap;
 
@@ -89,7 +90,10 @@ pub fn small_instance(rng: &mut Rng, max_nodes: u64) -> Value {
         }
         stock.insert(id.clone(), Value::Object(per));
         if rng.chance(20) {
-            unit_costs.insert(id.clone(), json!({ skus[rng.below(nsku as u64) as usize]: rng.pick(&["0.25", "2"]) }));
+            unit_costs.insert(
+                id.clone(),
+                json!({ skus[rng.below(nsku as u64) as usize]: rng.pick(&["0.25", "2"]) }),
+            );
         }
     }
     let nlines = 1 + rng.below(3);
@@ -276,7 +280,8 @@ pub fn check_plan(p: &RoutingProblem, stock: &dyn Availability, plan: &Plan) -> 
     }
     for (l, line) in p.lines.iter().enumerate() {
         let shipped: u64 = (0..p.nodes.len()).map(|k| x[k][l]).sum();
-        let listed = plan.unfilled.iter().filter(|u| u.line == line.id).map(|u| u.quantity.get()).sum::<u64>();
+        let listed =
+            plan.unfilled.iter().filter(|u| u.line == line.id).map(|u| u.quantity.get()).sum::<u64>();
         if shipped + listed != line.quantity.get() {
             return Err(format!("line {l}: shipped {shipped} + unfilled {listed} != ordered"));
         }
