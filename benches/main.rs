@@ -14,9 +14,11 @@
 use criterion::Criterion;
 
 mod model;
+mod routing;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     model::benches(&mut c);
+    routing::benches(&mut c);
     c.final_summary();
 }

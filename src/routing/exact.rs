@@ -348,9 +348,17 @@ pub(crate) fn branch_and_bound(
             base = add(base, mul(u, l.qty)?)?;
         }
     }
-    let mut s =
-        Search { c, suffix, base, depth, best, visits: 0, max_visits, gave_up: false, set: Vec::new() };
-    s.children(0, 0)?;
+    // Seed: the best single node that ships everything alone.
+    if c.max_ship >= 1 {
+        if let Some(a) = best_single(c)? {
+            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
+                best = Some(a);
+            }
+        }
+    }
+    let mut s = Search { c, suffix, base, depth, best, visits: 0, max_visits, gave_up: false, set: Vec::new() };
+    let none: SmallVec<[Option<i128>; 8]> = SmallVec::from_elem(None, nl);
+    s.children(0, 0, &none)?;
     Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
 }
 
@@ -402,32 +410,59 @@ impl Search<'_> {
         }
     }
 
-    fn children(&mut self, next: usize, fixed: i128) -> Result<(), RoutingError> {
+    fn children(&mut self, next: usize, fixed: i128, smin: &[Option<i128>]) -> Result<(), RoutingError> {
         if self.set.len() >= self.depth {
             return Ok(());
         }
-        for j in next..self.c.nodes.len() {
+        let c = self.c;
+        let more = self.set.len().saturating_add(1) < self.depth;
+        let mut child_min: SmallVec<[Option<i128>; 8]> = SmallVec::from_slice(smin);
+        for j in next..c.nodes.len() {
             if self.gave_up {
                 return Ok(());
             }
-            let Some(node) = self.c.nodes.get(j) else { continue };
+            let Some(node) = c.nodes.get(j) else { continue };
             let f2 = add(fixed, node.fixed)?;
             if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
+                continue;
+            }
+            // Cheap bound: every unit at the least of the set's unit costs, the
+            // amortised cost of later nodes, or the penalty; no capacities.
+            let after = j.saturating_add(1);
+            let row = if more { self.suffix.get(after) } else { None };
+            let mut lb = f2;
+            let mut dead = false;
+            for (li, l) in c.lines.iter().enumerate() {
+                let own = (node.elig & bit(li) != 0).then(|| node.unit.get(l.sku).copied().unwrap_or(0));
+                let here = match (smin.get(li).copied().flatten(), own) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if let Some(slot) = child_min.get_mut(li) {
+                    *slot = here;
+                }
+                let fut = row.and_then(|r| r.get(li)).copied().flatten();
+                let best_unit = [here, fut, c.penalty].into_iter().flatten().min();
+                match best_unit {
+                    Some(u) => lb = add(lb, mul(u, l.qty)?)?,
+                    None => dead = true,
+                }
+            }
+            if dead || self.best_cost().is_some_and(|b| lb >= b) {
                 continue;
             }
             if !self.tick() {
                 return Ok(());
             }
             self.set.push(j);
-            let after = j.saturating_add(1);
-            let r = self.visit(f2, after);
+            let r = self.visit(f2, after, &child_min);
             self.set.pop();
             r?;
         }
         Ok(())
     }
 
-    fn visit(&mut self, fixed: i128, next: usize) -> Result<(), RoutingError> {
+    fn visit(&mut self, fixed: i128, next: usize, smin: &[Option<i128>]) -> Result<(), RoutingError> {
         let lb = self.bound(fixed, next)?;
         let Some(lb) = lb else { return Ok(()) };
         if self.best_cost().is_some_and(|b| lb >= b) {
@@ -441,42 +476,48 @@ impl Search<'_> {
                 }
             }
         }
-        self.children(next, fixed)
+        self.children(next, fixed, smin)
     }
+}
+
+/// The cheapest node that can ship the whole order alone, if any.
+fn best_single(c: &Compiled) -> Result<Option<Assignment>, RoutingError> {
+    let all = c.all_lines();
+    let mut need: SmallVec<[u64; 8]> = SmallVec::from_elem(0, c.skus.len());
+    for l in &c.lines {
+        if let Some(v) = need.get_mut(l.sku) {
+            *v = v.saturating_add(l.qty);
+        }
+    }
+    let mut best: Option<(i128, usize)> = None;
+    for (k, node) in c.nodes.iter().enumerate() {
+        if node.elig & all != all || node.cap < c.demand {
+            continue;
+        }
+        if need.iter().zip(node.stock.iter()).any(|(n, s)| s < n) {
+            continue;
+        }
+        let mut cost = node.fixed;
+        for l in &c.lines {
+            cost = add(cost, mul(node.unit.get(l.sku).copied().unwrap_or(0), l.qty)?)?;
+        }
+        if best.is_none_or(|(b, _)| cost < b) {
+            best = Some((cost, k));
+        }
+    }
+    Ok(best.map(|(cost, k)| Assignment {
+        cost,
+        allocs: c.lines.iter().enumerate().map(|(li, l)| Alloc { node: k, line: li, qty: l.qty }).collect(),
+    }))
 }
 
 /// `ship_complete`: one node ships everything, or (with a penalty) nothing ships.
 fn ship_complete(c: &Compiled, mut best: Option<Assignment>) -> Result<Outcome, RoutingError> {
-    let all = c.all_lines();
-    let mut visits = 0u64;
+    let visits = u64::try_from(c.nodes.len()).unwrap_or(u64::MAX);
     if c.max_ship >= 1 {
-        let mut need: SmallVec<[u64; 8]> = SmallVec::from_elem(0, c.skus.len());
-        for l in &c.lines {
-            if let Some(v) = need.get_mut(l.sku) {
-                *v = v.saturating_add(l.qty);
-            }
-        }
-        for (k, node) in c.nodes.iter().enumerate() {
-            visits = visits.saturating_add(1);
-            if node.elig & all != all || node.cap < c.demand {
-                continue;
-            }
-            if need.iter().zip(node.stock.iter()).any(|(n, s)| s < n) {
-                continue;
-            }
-            let mut cost = node.fixed;
-            for (li, l) in c.lines.iter().enumerate() {
-                let _ = li;
-                cost = add(cost, mul(node.unit.get(l.sku).copied().unwrap_or(0), l.qty)?)?;
-            }
-            if best.as_ref().is_none_or(|b| cost < b.cost) {
-                let allocs = c
-                    .lines
-                    .iter()
-                    .enumerate()
-                    .map(|(li, l)| Alloc { node: k, line: li, qty: l.qty })
-                    .collect();
-                best = Some(Assignment { cost, allocs });
+        if let Some(a) = best_single(c)? {
+            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
+                best = Some(a);
             }
         }
     }
