@@ -42,7 +42,9 @@ pub(crate) fn network(rng: &mut Rng, nodes: u32) -> (Vec<Node>, StockTable) {
         let dc = i % 10 == 0;
         let ship = Money::new(rust_decimal::Decimal::new(7_500 + rng.below(2_500) as i64, 3));
         let unit = Money::new(rust_decimal::Decimal::new(5_000 + rng.below(12_000) as i64, 4));
-        let loc = Location::new(25.0 + rng.below(2_300) as f64 / 100.0, -(70.0 + rng.below(5_000) as f64 / 100.0)).unwrap();
+        let loc =
+            Location::new(25.0 + rng.below(2_300) as f64 / 100.0, -(70.0 + rng.below(5_000) as f64 / 100.0))
+                .unwrap();
         out.push(
             Node::new(NodeId::new(i), if dc { NodeKind::Warehouse } else { NodeKind::Store })
                 .with_shipment_cost(ship)
@@ -103,7 +105,9 @@ pub(crate) fn benches(c: &mut Criterion) {
         bench_one(c, "greedy_set_cover", &GreedySetCover, lines, nodes);
     }
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    if filter.is_empty() || filter.iter().any(|f| "routing/percentiles".contains(f.as_str()) || f.contains("routing")) {
+    if filter.is_empty()
+        || filter.iter().any(|f| "routing/percentiles".contains(f.as_str()) || f.contains("routing"))
+    {
         percentiles();
     }
 }

@@ -86,10 +86,25 @@ pub(crate) fn validate(problem: &RoutingProblem) -> Result<(), RoutingError> {
     if problem.lines.len() > MAX_LINES {
         return Err(RoutingError::TooManyLines { lines: problem.lines.len(), max: MAX_LINES });
     }
-    let mut ids: Vec<NodeId> = problem.nodes.iter().map(|n| n.id).collect();
-    ids.sort_unstable();
-    if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
-        return Err(RoutingError::DuplicateNode { node: w.first().copied().unwrap_or_default() });
+    // Duplicate node ids: a bitset when ids are dense (the usual case), else a sort.
+    let max_id = problem.nodes.iter().map(|n| n.id.as_usize()).max().unwrap_or(0);
+    let mut seen: Vec<u64> = Vec::new();
+    if max_id <= problem.nodes.len().saturating_mul(64).saturating_add(4096) {
+        seen = vec![0u64; (max_id / 64).saturating_add(1)];
+        for n in &problem.nodes {
+            let (w, b) = (n.id.as_usize() / 64, n.id.as_usize() % 64);
+            let Some(word) = seen.get_mut(w) else { continue };
+            if *word & (1u64 << b) != 0 {
+                return Err(RoutingError::DuplicateNode { node: n.id });
+            }
+            *word |= 1u64 << b;
+        }
+    } else {
+        let mut ids: Vec<NodeId> = problem.nodes.iter().map(|n| n.id).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
+            return Err(RoutingError::DuplicateNode { node: w.first().copied().unwrap_or_default() });
+        }
     }
     let mut lids: Vec<LineId> = problem.lines.iter().map(|l| l.id).collect();
     lids.sort_unstable();
@@ -113,7 +128,13 @@ pub(crate) fn validate(problem: &RoutingProblem) -> Result<(), RoutingError> {
     if problem.rules.get_unfilled_unit_penalty().is_some_and(Money::is_negative) {
         return Err(RoutingError::NegativeCost { what: "unfilled unit penalty" });
     }
-    let known = |id: NodeId| ids.binary_search(&id).is_ok();
+    let known = |id: NodeId| {
+        if seen.is_empty() {
+            problem.nodes.iter().any(|n| n.id == id)
+        } else {
+            seen.get(id.as_usize() / 64).is_some_and(|w| w & (1u64 << (id.as_usize() % 64)) != 0)
+        }
+    };
     if let Some(p) = problem.pickup_at.filter(|&p| !known(p)) {
         return Err(RoutingError::UnknownNode { node: p });
     }
@@ -125,8 +146,19 @@ pub(crate) fn validate(problem: &RoutingProblem) -> Result<(), RoutingError> {
 
 /// Exact money → integer at `scale` fractional digits.
 fn scaled(m: Decimal, scale: u32) -> Result<i128, RoutingError> {
+    // Evaluated at compile time: an overflow or bad index would fail the build.
+    #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+    const POW10: [i128; 29] = {
+        let mut t = [1i128; 29];
+        let mut i = 1;
+        while i < 29 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
     let up = scale.checked_sub(m.scale()).ok_or(RoutingError::overflow("cost scale"))?;
-    let f = 10i128.checked_pow(up).ok_or(RoutingError::overflow("cost scale"))?;
+    let f = POW10.get(up as usize).copied().ok_or(RoutingError::overflow("cost scale"))?;
     m.mantissa().checked_mul(f).ok_or(RoutingError::overflow("cost scale"))
 }
 
@@ -183,32 +215,80 @@ pub(crate) fn compile(
     }
     raw.sort_unstable_by_key(|(ni, _, _)| problem.nodes.get(*ni).map(|n| n.id));
 
-    // Common scale of every cost that can enter the objective.
-    let mut scale = 0u32;
-    let mut see = |m: Money| scale = scale.max(m.get().normalize().scale());
-    if let Some(p) = rules.get_unfilled_unit_penalty() {
-        see(p);
-    }
-    for (ni, _, _) in &raw {
-        let Some(node) = problem.nodes.get(*ni) else { continue };
-        see(node.shipment_cost);
-        for &s in &skus {
-            see(problem.unit_cost(node, s));
-            if let Some(m) = extra.and_then(|e| e.get(&(node.id, s))) {
-                see(*m);
+    // Common scale of every cost that can enter the objective. Raw decimal
+    // scales are used (cheap); only when they are large are values
+    // normalised first (trailing zeros dropped), which is exact but slower.
+    let overrides = !problem.unit_costs.is_empty();
+    let extras = extra.is_some_and(|e| !e.is_empty());
+    let mut raw_scale = 0u32;
+    {
+        let mut see = |m: Money| raw_scale = raw_scale.max(m.get().scale());
+        if let Some(p) = rules.get_unfilled_unit_penalty() {
+            see(p);
+        }
+        for (ni, _, _) in &raw {
+            let Some(node) = problem.nodes.get(*ni) else { continue };
+            see(node.shipment_cost);
+            see(node.unit_cost);
+        }
+        let mut see_map = |m: &BTreeMap<(NodeId, Sku), Money>| {
+            for ((_, s), v) in m {
+                if skus.binary_search(s).is_ok() {
+                    see(*v);
+                }
             }
+        };
+        if overrides {
+            see_map(&problem.unit_costs);
+        }
+        if let Some(e) = extra {
+            see_map(e);
         }
     }
-    let sc = |m: Money| scaled(m.get().normalize(), scale);
+    let normalise = raw_scale > 12;
+    let norm = |m: Money| if normalise { m.get().normalize() } else { m.get() };
+    let mut scale = 0u32;
+    if normalise {
+        let mut see = |m: Money| scale = scale.max(norm(m).scale());
+        if let Some(p) = rules.get_unfilled_unit_penalty() {
+            see(p);
+        }
+        for (ni, _, _) in &raw {
+            let Some(node) = problem.nodes.get(*ni) else { continue };
+            see(node.shipment_cost);
+            see(node.unit_cost);
+            for &s in &skus {
+                if overrides {
+                    if let Some(m) = problem.unit_costs.get(&(node.id, s)) {
+                        see(*m);
+                    }
+                }
+                if let Some(m) = extra.and_then(|e| e.get(&(node.id, s))) {
+                    see(*m);
+                }
+            }
+        }
+    } else {
+        scale = raw_scale;
+    }
+    let sc = |m: Money| scaled(norm(m), scale);
 
     let mut nodes = Vec::with_capacity(raw.len());
     for (ni, elig, stock) in raw {
         let Some(node) = problem.nodes.get(ni) else { continue };
+        let base_unit = sc(node.unit_cost)?;
         let mut unit = SmallVec::new();
         for &s in &skus {
-            let mut u = sc(problem.unit_cost(node, s))?;
-            if let Some(m) = extra.and_then(|e| e.get(&(node.id, s))) {
-                u = u.checked_add(sc(*m)?).ok_or(RoutingError::overflow("unit cost"))?;
+            let mut u = base_unit;
+            if overrides {
+                if let Some(m) = problem.unit_costs.get(&(node.id, s)) {
+                    u = sc(*m)?;
+                }
+            }
+            if extras {
+                if let Some(m) = extra.and_then(|e| e.get(&(node.id, s))) {
+                    u = u.checked_add(sc(*m)?).ok_or(RoutingError::overflow("unit cost"))?;
+                }
             }
             unit.push(u);
         }

@@ -302,24 +302,45 @@ pub(crate) fn branch_and_bound(
     let n = c.nodes.len();
     let nl = c.lines.len();
     let depth = c.max_ship.min(n).min(usize::try_from(c.demand).unwrap_or(usize::MAX));
-    // suffix[j][l]: the least amortised unit cost of line l over candidates j.. (None if none).
-    let mut suffix: Vec<SmallVec<[Option<i128>; 8]>> =
-        vec![SmallVec::from_elem(None, nl); n.saturating_add(1)];
-    for j in (0..n).rev() {
-        let mut row = suffix.get(j.saturating_add(1)).cloned().unwrap_or_default();
-        if let Some(node) = c.nodes.get(j) {
-            let usable: u64 = c
-                .skus
+    // Per node: the units it could ship of this order and their cost, for
+    // the amortised bound and for the search order (most promising first).
+    let mut usable: Vec<u64> = Vec::with_capacity(n);
+    let mut alone: Vec<i128> = Vec::with_capacity(n);
+    for node in &c.nodes {
+        let mut units = 0u64;
+        let mut cost = node.fixed;
+        for (s, &have) in node.stock.iter().enumerate() {
+            let need = c
+                .lines
                 .iter()
                 .enumerate()
-                .filter(|(s, _)| {
-                    c.lines.iter().enumerate().any(|(li, l)| l.sku == *s && node.elig & bit(li) != 0)
-                })
-                .map(|(s, _)| node.stock.get(s).copied().unwrap_or(0))
-                .fold(0u64, u64::saturating_add)
-                .min(node.cap)
-                .max(1);
-            let share = node.fixed.checked_div(i128::from(usable)).unwrap_or(node.fixed);
+                .filter(|(li, l)| l.sku == s && node.elig & bit(*li) != 0)
+                .fold(0u64, |a, (_, l)| a.saturating_add(l.qty));
+            let q = need.min(have);
+            units = units.saturating_add(q);
+            cost = add(cost, mul(node.unit.get(s).copied().unwrap_or(0), q)?)?;
+        }
+        usable.push(units.min(node.cap).max(1));
+        alone.push(cost);
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        let (ca, ua) = (alone.get(a).copied().unwrap_or(0), usable.get(a).copied().unwrap_or(1));
+        let (cb, ub) = (alone.get(b).copied().unwrap_or(0), usable.get(b).copied().unwrap_or(1));
+        let lhs = ca.checked_mul(i128::from(ub));
+        let rhs = cb.checked_mul(i128::from(ua));
+        lhs.cmp(&rhs).then(a.cmp(&b))
+    });
+    // suffix[p][l]: the least amortised unit cost of line l over the nodes at
+    // search positions p.. (None if none).
+    let mut suffix: Vec<SmallVec<[Option<i128>; 8]>> =
+        vec![SmallVec::from_elem(None, nl); n.saturating_add(1)];
+    for p in (0..n).rev() {
+        let mut row = suffix.get(p.saturating_add(1)).cloned().unwrap_or_default();
+        let j = order.get(p).copied().unwrap_or(0);
+        if let Some(node) = c.nodes.get(j) {
+            let u = usable.get(j).copied().unwrap_or(1);
+            let share = node.fixed.checked_div(i128::from(u)).unwrap_or(node.fixed);
             for (li, l) in c.lines.iter().enumerate() {
                 if node.elig & bit(li) == 0 {
                     continue;
@@ -330,7 +351,7 @@ pub(crate) fn branch_and_bound(
                 }
             }
         }
-        if let Some(r) = suffix.get_mut(j) {
+        if let Some(r) = suffix.get_mut(p) {
             *r = row;
         }
     }
@@ -356,7 +377,25 @@ pub(crate) fn branch_and_bound(
             }
         }
     }
-    let mut s = Search { c, suffix, base, depth, best, visits: 0, max_visits, gave_up: false, set: Vec::new() };
+    // Seed: the greedy set cover's plan.
+    let greedy = super::heuristics::greedy(c)?;
+    if let Some(cost) = assignment_cost(c, &greedy)? {
+        if best.as_ref().is_none_or(|b| cost < b.cost) {
+            best = Some(Assignment { cost, allocs: greedy });
+        }
+    }
+    let mut s = Search {
+        c,
+        order,
+        suffix,
+        base,
+        depth,
+        best,
+        visits: 0,
+        max_visits,
+        gave_up: false,
+        set: Vec::new(),
+    };
     let none: SmallVec<[Option<i128>; 8]> = SmallVec::from_elem(None, nl);
     s.children(0, 0, &none)?;
     Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
@@ -364,6 +403,8 @@ pub(crate) fn branch_and_bound(
 
 struct Search<'a> {
     c: &'a Compiled,
+    /// Search order: node indices, most promising first.
+    order: Vec<usize>,
     suffix: Vec<SmallVec<[Option<i128>; 8]>>,
     base: i128,
     depth: usize,
@@ -417,10 +458,11 @@ impl Search<'_> {
         let c = self.c;
         let more = self.set.len().saturating_add(1) < self.depth;
         let mut child_min: SmallVec<[Option<i128>; 8]> = SmallVec::from_slice(smin);
-        for j in next..c.nodes.len() {
+        for pos in next..c.nodes.len() {
             if self.gave_up {
                 return Ok(());
             }
+            let Some(&j) = self.order.get(pos) else { continue };
             let Some(node) = c.nodes.get(j) else { continue };
             let f2 = add(fixed, node.fixed)?;
             if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
@@ -428,7 +470,7 @@ impl Search<'_> {
             }
             // Cheap bound: every unit at the least of the set's unit costs, the
             // amortised cost of later nodes, or the penalty; no capacities.
-            let after = j.saturating_add(1);
+            let after = pos.saturating_add(1);
             let row = if more { self.suffix.get(after) } else { None };
             let mut lb = f2;
             let mut dead = false;
@@ -478,6 +520,35 @@ impl Search<'_> {
         }
         self.children(next, fixed, smin)
     }
+}
+
+/// The (perturbed) cost of an assignment, or `None` if it leaves units
+/// unfilled without a penalty.
+pub(crate) fn assignment_cost(c: &Compiled, allocs: &[Alloc]) -> Result<Option<i128>, RoutingError> {
+    let mut cost = 0i128;
+    let mut shipped: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.lines.len());
+    let mut opened: SmallVec<[usize; 16]> = SmallVec::new();
+    for a in allocs {
+        let (Some(node), Some(line)) = (c.nodes.get(a.node), c.lines.get(a.line)) else { continue };
+        if !opened.contains(&a.node) {
+            opened.push(a.node);
+            cost = add(cost, node.fixed)?;
+        }
+        cost = add(cost, mul(node.unit.get(line.sku).copied().unwrap_or(0), a.qty)?)?;
+        if let Some(s) = shipped.get_mut(a.line) {
+            *s = s.saturating_add(a.qty);
+        }
+    }
+    for (li, l) in c.lines.iter().enumerate() {
+        let left = l.qty.saturating_sub(shipped.get(li).copied().unwrap_or(0));
+        if left > 0 {
+            match c.penalty {
+                Some(p) => cost = add(cost, mul(p, left)?)?,
+                None => return Ok(None),
+            }
+        }
+    }
+    Ok(Some(cost))
 }
 
 /// The cheapest node that can ship the whole order alone, if any.

@@ -159,8 +159,76 @@ impl Strategy for LocalSearch {
     }
 }
 
+/// What node `k` would ship now: (cost, units, items taken), recording the
+/// allocations when asked.
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    c: &Compiled,
+    k: usize,
+    stock: &[SmallVec<[u64; 8]>],
+    cap: &[u64],
+    left: &[u64],
+    items_done: u64,
+    mut record: Option<&mut Vec<Alloc>>,
+) -> Result<(i128, u64, u64), RoutingError> {
+    let ovf = || RoutingError::overflow("plan cost");
+    let Some(node) = c.nodes.get(k) else { return Ok((0, 0, 0)) };
+    let mut st = stock.get(k).cloned().unwrap_or_default();
+    let mut cp = cap.get(k).copied().unwrap_or(0);
+    let mut cost = node.fixed;
+    let mut units = 0u64;
+    let mut took_items = 0u64;
+    for (ii, item) in c.items.iter().enumerate() {
+        if items_done & bit(ii) != 0 || node.elig & item.mask != item.mask || cp < item.qty {
+            continue;
+        }
+        if !item.need.iter().all(|&(s, q)| st.get(s).is_some_and(|&h| h >= q)) {
+            continue;
+        }
+        for &(s, q) in &item.need {
+            if let Some(v) = st.get_mut(s) {
+                *v = v.saturating_sub(q);
+            }
+        }
+        cp = cp.saturating_sub(item.qty);
+        took_items |= bit(ii);
+        for (li, l) in c.lines.iter().enumerate() {
+            if item.mask & bit(li) != 0 {
+                if let Some(r) = record.as_deref_mut() {
+                    r.push(Alloc { node: k, line: li, qty: l.qty });
+                }
+                let u = node.unit.get(l.sku).copied().unwrap_or(0);
+                cost = cost.checked_add(u.checked_mul(i128::from(l.qty)).ok_or_else(ovf)?).ok_or_else(ovf)?;
+                units = units.saturating_add(l.qty);
+            }
+        }
+    }
+    for (li, l) in c.lines.iter().enumerate() {
+        if c.split_mask & bit(li) == 0 || node.elig & bit(li) == 0 {
+            continue;
+        }
+        let want = left.get(li).copied().unwrap_or(0);
+        let have = st.get(l.sku).copied().unwrap_or(0);
+        let q = want.min(have).min(cp);
+        if q == 0 {
+            continue;
+        }
+        if let Some(v) = st.get_mut(l.sku) {
+            *v = v.saturating_sub(q);
+        }
+        cp = cp.saturating_sub(q);
+        if let Some(r) = record.as_deref_mut() {
+            r.push(Alloc { node: k, line: li, qty: q });
+        }
+        let u = node.unit.get(l.sku).copied().unwrap_or(0);
+        cost = cost.checked_add(u.checked_mul(i128::from(q)).ok_or_else(ovf)?).ok_or_else(ovf)?;
+        units = units.saturating_add(q);
+    }
+    Ok((cost, units, took_items))
+}
+
 /// The greedy set cover's allocations.
-fn greedy(c: &Compiled) -> Result<Vec<Alloc>, RoutingError> {
+pub(crate) fn greedy(c: &Compiled) -> Result<Vec<Alloc>, RoutingError> {
     let ovf = || RoutingError::overflow("plan cost");
     let mut stock: Vec<SmallVec<[u64; 8]>> = c.nodes.iter().map(|n| n.stock.clone()).collect();
     let mut cap: Vec<u64> = c.nodes.iter().map(|n| n.cap).collect();
@@ -170,83 +238,36 @@ fn greedy(c: &Compiled) -> Result<Vec<Alloc>, RoutingError> {
     let mut nopen = 0usize;
     let mut allocs = Vec::new();
     while nopen < c.max_ship && left.iter().any(|&q| q > 0) {
-        // (cost, units, node, allocations)
-        let mut pick: Option<(i128, u64, usize, Vec<Alloc>, u64)> = None;
-        for (k, node) in c.nodes.iter().enumerate() {
+        // (cost, units, node)
+        let mut pick: Option<(i128, u64, usize)> = None;
+        for k in 0..c.nodes.len() {
             if open.get(k).copied().unwrap_or(true) {
                 continue;
             }
-            let mut st = stock.get(k).cloned().unwrap_or_default();
-            let mut cp = cap.get(k).copied().unwrap_or(0);
-            let mut cost = node.fixed;
-            let mut units = 0u64;
-            let mut got = Vec::new();
-            let mut took_items = 0u64;
-            for (ii, item) in c.items.iter().enumerate() {
-                if items_done & bit(ii) != 0 || node.elig & item.mask != item.mask || cp < item.qty {
-                    continue;
-                }
-                if !item.need.iter().all(|&(s, q)| st.get(s).is_some_and(|&h| h >= q)) {
-                    continue;
-                }
-                for &(s, q) in &item.need {
-                    if let Some(v) = st.get_mut(s) {
-                        *v = v.saturating_sub(q);
-                    }
-                }
-                cp = cp.saturating_sub(item.qty);
-                took_items |= bit(ii);
-                for (li, l) in c.lines.iter().enumerate() {
-                    if item.mask & bit(li) != 0 {
-                        got.push(Alloc { node: k, line: li, qty: l.qty });
-                        let u = node.unit.get(l.sku).copied().unwrap_or(0);
-                        cost = cost
-                            .checked_add(u.checked_mul(i128::from(l.qty)).ok_or_else(ovf)?)
-                            .ok_or_else(ovf)?;
-                        units = units.saturating_add(l.qty);
-                    }
-                }
-            }
-            for (li, l) in c.lines.iter().enumerate() {
-                if c.split_mask & bit(li) == 0 || node.elig & bit(li) == 0 {
-                    continue;
-                }
-                let want = left.get(li).copied().unwrap_or(0);
-                let have = st.get(l.sku).copied().unwrap_or(0);
-                let q = want.min(have).min(cp);
-                if q == 0 {
-                    continue;
-                }
-                if let Some(v) = st.get_mut(l.sku) {
-                    *v = v.saturating_sub(q);
-                }
-                cp = cp.saturating_sub(q);
-                got.push(Alloc { node: k, line: li, qty: q });
-                let u = node.unit.get(l.sku).copied().unwrap_or(0);
-                cost = cost.checked_add(u.checked_mul(i128::from(q)).ok_or_else(ovf)?).ok_or_else(ovf)?;
-                units = units.saturating_add(q);
-            }
+            let (cost, units, _) = simulate(c, k, &stock, &cap, &left, items_done, None)?;
             if units == 0 {
                 continue;
             }
             let better = match &pick {
                 None => true,
-                Some((bc, bu, _, _, _)) => {
+                Some((bc, bu, _)) => {
                     let lhs = cost.checked_mul(i128::from(*bu)).ok_or_else(ovf)?;
                     let rhs = bc.checked_mul(i128::from(units)).ok_or_else(ovf)?;
                     lhs < rhs
                 }
             };
             if better {
-                pick = Some((cost, units, k, got, took_items));
+                pick = Some((cost, units, k));
             }
         }
-        let Some((cost, units, k, got, took)) = pick else { break };
+        let Some((cost, units, k)) = pick else { break };
         if let Some(p) = c.penalty {
             if cost >= p.checked_mul(i128::from(units)).ok_or_else(ovf)? {
                 break;
             }
         }
+        let mut got = Vec::new();
+        let (_, _, took) = simulate(c, k, &stock, &cap, &left, items_done, Some(&mut got))?;
         if let Some(o) = open.get_mut(k) {
             *o = true;
         }

@@ -144,14 +144,17 @@ fn node_order(problem: &RoutingProblem, c: &Compiled, rank: Rank, sku: usize) ->
     match rank {
         Rank::Priority => order.sort_by(|&a, &b| priority_cmp(problem, c, a, b)),
         Rank::Nearest => {
-            let dist = |k: usize| {
-                let loc = c.nodes.get(k).and_then(|n| problem.nodes.get(n.orig)).and_then(|n| n.location);
-                match (loc, problem.destination) {
-                    (Some(l), Some(d)) => Some(l.distance_km(d)),
-                    _ => None,
-                }
-            };
-            order.sort_by(|&a, &b| match (dist(a), dist(b)) {
+            let dist: Vec<Option<f64>> = (0..c.nodes.len())
+                .map(|k| {
+                    let loc = c.nodes.get(k).and_then(|n| problem.nodes.get(n.orig)).and_then(|n| n.location);
+                    match (loc, problem.destination) {
+                        (Some(l), Some(d)) => Some(l.distance_km(d)),
+                        _ => None,
+                    }
+                })
+                .collect();
+            let d = |k: usize| dist.get(k).copied().flatten();
+            order.sort_by(|&a, &b| match (d(a), d(b)) {
                 (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| priority_cmp(problem, c, a, b)),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
@@ -252,12 +255,17 @@ fn rule_allocs(problem: &RoutingProblem, c: &Compiled, rank: Rank) -> Vec<Alloc>
         return st.allocs;
     }
     let mut done = 0u64;
+    // Priority and distance orders do not depend on the line: sort once.
+    let shared = (rank != Rank::HighStock).then(|| node_order(problem, c, rank, 0));
     for &li in &seq {
         if done & bit(li) != 0 {
             continue;
         }
         let Some(line) = c.lines.get(li) else { continue };
-        let order = node_order(problem, c, rank, line.sku);
+        let order = match &shared {
+            Some(o) => o.clone(),
+            None => node_order(problem, c, rank, line.sku),
+        };
         if let Some(item) = c.items.iter().find(|it| it.mask & bit(li) != 0) {
             done |= item.mask;
             if let Some(&k) = order.iter().find(|&&k| st.fits_whole(c, k, item.mask)) {
