@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
 use super::{Availability, RoutingError, RoutingProblem};
-use crate::model::{LineId, Money, NodeId, Sku};
+use crate::model::{Capabilities, LineId, Money, NodeId, Sku};
 
 /// The most lines an order may have (line sets are `u64` bitmasks).
 pub const MAX_LINES: usize = 64;
@@ -86,8 +86,15 @@ pub(crate) fn validate(problem: &RoutingProblem) -> Result<(), RoutingError> {
     if problem.lines.len() > MAX_LINES {
         return Err(RoutingError::TooManyLines { lines: problem.lines.len(), max: MAX_LINES });
     }
+    // One pass for the id range and negative costs (reported in precedence order below).
+    let mut max_id = 0usize;
+    let (mut neg_ship, mut neg_unit) = (false, false);
+    for n in &problem.nodes {
+        max_id = max_id.max(n.id.as_usize());
+        neg_ship |= n.shipment_cost.is_negative();
+        neg_unit |= n.unit_cost.is_negative();
+    }
     // Duplicate node ids: a bitset when ids are dense (the usual case), else a sort.
-    let max_id = problem.nodes.iter().map(|n| n.id.as_usize()).max().unwrap_or(0);
     let mut seen: Vec<u64> = Vec::new();
     if max_id <= problem.nodes.len().saturating_mul(64).saturating_add(4096) {
         seen = vec![0u64; (max_id / 64).saturating_add(1)];
@@ -114,7 +121,7 @@ pub(crate) fn validate(problem: &RoutingProblem) -> Result<(), RoutingError> {
     if let Some(l) = problem.lines.iter().find(|l| l.quantity.is_zero()) {
         return Err(RoutingError::ZeroQuantity { line: l.id });
     }
-    for n in &problem.nodes {
+    for n in problem.nodes.iter().filter(|_| neg_ship || neg_unit) {
         if n.shipment_cost.is_negative() {
             return Err(RoutingError::NegativeCost { what: "shipment cost" });
         }
@@ -186,7 +193,14 @@ pub(crate) fn compile(
     let rules = problem.rules;
 
     // Candidate nodes: eligible for some line that they hold stock of.
+    let reqs: SmallVec<[(usize, &Capabilities); 16]> = order
+        .iter()
+        .filter_map(|&oi| problem.lines.get(oi))
+        .map(|l| (sku_idx(l.sku), &l.requires))
+        .collect();
+    let any_reqs = reqs.iter().any(|(_, r)| !r.is_empty());
     let mut raw: Vec<(usize, u64, SmallVec<[u64; 8]>)> = Vec::new();
+    let mut buf: SmallVec<[u64; 16]> = SmallVec::from_elem(0, skus.len());
     for (ni, node) in problem.nodes.iter().enumerate() {
         if problem.pickup_at.is_some_and(|p| p != node.id) {
             continue;
@@ -199,21 +213,32 @@ pub(crate) fn compile(
         if node.max_units.is_some_and(|m| m.is_zero()) {
             continue;
         }
-        let stock: SmallVec<[u64; 8]> =
-            skus.iter().map(|&s| availability.available(node.id, s).get()).collect();
+        let mut any = false;
+        for (slot, &s) in buf.iter_mut().zip(skus.iter()) {
+            *slot = availability.available(node.id, s).get();
+            any |= *slot > 0;
+        }
+        if !any {
+            continue;
+        }
         let mut elig = 0u64;
-        for (li, &oi) in order.iter().enumerate() {
-            let Some(l) = problem.lines.get(oi) else { continue };
-            let has = stock.get(sku_idx(l.sku)).is_some_and(|&q| q > 0);
-            if has && node.capabilities.contains_all(&l.requires) {
+        for (li, &(s, req)) in reqs.iter().enumerate() {
+            let has = buf.get(s).is_some_and(|&q| q > 0);
+            if has && (!any_reqs || node.capabilities.contains_all(req)) {
                 elig |= bit(li);
             }
         }
         if elig != 0 {
-            raw.push((ni, elig, stock));
+            raw.push((ni, elig, SmallVec::from_slice(&buf)));
         }
     }
-    raw.sort_unstable_by_key(|(ni, _, _)| problem.nodes.get(*ni).map(|n| n.id));
+    let id_of = |ni: usize| problem.nodes.get(ni).map(|n| n.id);
+    if !raw.windows(2).all(|w| match (w.first(), w.get(1)) {
+        (Some(a), Some(b)) => id_of(a.0) < id_of(b.0),
+        _ => true,
+    }) {
+        raw.sort_unstable_by_key(|(ni, _, _)| id_of(*ni));
+    }
 
     // Common scale of every cost that can enter the objective. Raw decimal
     // scales are used (cheap); only when they are large are values

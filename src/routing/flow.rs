@@ -7,32 +7,37 @@ use super::RoutingError;
 #[derive(Debug, Clone, Copy)]
 struct Edge {
     to: usize,
+    /// The next edge out of the same vertex (`usize::MAX` ends the list).
+    next: usize,
     cap: u64,
     cost: i128,
 }
 
-/// A flow network; edges come in pairs (forward, reverse).
+/// A flow network; edges come in pairs (forward, reverse), kept in
+/// per-vertex linked lists so building one costs two allocations.
 #[derive(Debug, Default)]
 pub(crate) struct Network {
     edges: Vec<Edge>,
-    adj: Vec<Vec<usize>>,
+    head: Vec<usize>,
 }
 
 impl Network {
     pub(crate) fn with_vertices(n: usize) -> Self {
-        Self { edges: Vec::new(), adj: vec![Vec::new(); n] }
+        Self { edges: Vec::with_capacity(n.saturating_mul(4)), head: vec![usize::MAX; n] }
     }
 
     /// Adds an edge and returns its index (for [`Self::flow_on`]).
     pub(crate) fn add(&mut self, from: usize, to: usize, cap: u64, cost: i128) -> usize {
         let idx = self.edges.len();
-        self.edges.push(Edge { to, cap, cost });
-        self.edges.push(Edge { to: from, cap: 0, cost: cost.saturating_neg() });
-        if let Some(a) = self.adj.get_mut(from) {
-            a.push(idx);
+        let rev = idx.saturating_add(1);
+        let (hf, ht) = (self.head.get(from).copied(), self.head.get(to).copied());
+        self.edges.push(Edge { to, next: hf.unwrap_or(usize::MAX), cap, cost });
+        self.edges.push(Edge { to: from, next: ht.unwrap_or(usize::MAX), cap: 0, cost: cost.saturating_neg() });
+        if let Some(h) = self.head.get_mut(from) {
+            *h = idx;
         }
-        if let Some(a) = self.adj.get_mut(to) {
-            a.push(idx.saturating_add(1));
+        if let Some(h) = self.head.get_mut(to) {
+            *h = rev;
         }
         idx
     }
@@ -55,7 +60,7 @@ impl Network {
         t: usize,
         need: u64,
     ) -> Result<(u64, i128), RoutingError> {
-        let n = self.adj.len();
+        let n = self.head.len();
         let mut sent = 0u64;
         let mut total = 0i128;
         let mut dist: Vec<Option<i128>> = vec![None; n];
@@ -80,9 +85,10 @@ impl Network {
                     *q = false;
                 }
                 let Some(du) = dist.get(u).copied().flatten() else { continue };
-                let Some(adj) = self.adj.get(u) else { continue };
-                for &ei in adj {
-                    let Some(e) = self.edges.get(ei) else { continue };
+                let mut ei = self.head.get(u).copied().unwrap_or(usize::MAX);
+                while let Some(&e) = self.edges.get(ei) {
+                    let this = ei;
+                    ei = e.next;
                     if e.cap == 0 {
                         continue;
                     }
@@ -102,7 +108,7 @@ impl Network {
                             *d = Some(nd);
                         }
                         if let Some(p) = prev.get_mut(e.to) {
-                            *p = ei;
+                            *p = this;
                         }
                         if let Some(q) = in_queue.get_mut(e.to) {
                             if !*q {

@@ -129,20 +129,26 @@ rule_strategy!(Priority, "priority", Rank::Priority);
 rule_strategy!(Nearest, "nearest", Rank::Nearest);
 rule_strategy!(HighStock, "high_stock", Rank::HighStock);
 
-fn priority_cmp(problem: &RoutingProblem, c: &Compiled, a: usize, b: usize) -> Ordering {
-    let key = |k: usize| {
-        let n = c.nodes.get(k);
-        let p = n.and_then(|n| problem.nodes.get(n.orig)).and_then(|n| n.priority);
-        (p.is_none(), p, n.map(|n| n.id))
-    };
-    key(a).cmp(&key(b))
+type PriorityKey = (bool, Option<i64>, u32);
+
+fn priority_keys(problem: &RoutingProblem, c: &Compiled) -> Vec<PriorityKey> {
+    c.nodes
+        .iter()
+        .map(|n| {
+            let p = problem.nodes.get(n.orig).and_then(|n| n.priority);
+            (p.is_none(), p, n.id.get())
+        })
+        .collect()
 }
 
 /// Node order (indices into `c.nodes`) for a line of order SKU `sku`.
 fn node_order(problem: &RoutingProblem, c: &Compiled, rank: Rank, sku: usize) -> SmallVec<[usize; 64]> {
     let mut order: SmallVec<[usize; 64]> = (0..c.nodes.len()).collect();
+    let keys = priority_keys(problem, c);
+    let key = |k: usize| keys.get(k).copied();
+    let priority_cmp = |_: &RoutingProblem, _: &Compiled, a: usize, b: usize| key(a).cmp(&key(b));
     match rank {
-        Rank::Priority => order.sort_by(|&a, &b| priority_cmp(problem, c, a, b)),
+        Rank::Priority => order.sort_by_key(|&k| key(k)),
         Rank::Nearest => {
             let dist: Vec<Option<f64>> = (0..c.nodes.len())
                 .map(|k| {
