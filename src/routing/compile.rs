@@ -32,8 +32,8 @@ pub(crate) struct CNode {
     pub(crate) orig: usize,
     pub(crate) fixed: i128,
     /// Per order SKU (index into `Compiled::skus`).
-    pub(crate) unit: SmallVec<[i128; 8]>,
-    pub(crate) stock: SmallVec<[u64; 8]>,
+    pub(crate) unit: SmallVec<[i128; 16]>,
+    pub(crate) stock: SmallVec<[u64; 16]>,
     /// Units the node may ship for this order (its cap, at most the demand).
     pub(crate) cap: u64,
     /// Lines the node may ship (eligible and in stock), as a bitmask over canonical lines.
@@ -199,7 +199,7 @@ pub(crate) fn compile(
         .map(|l| (sku_idx(l.sku), &l.requires))
         .collect();
     let any_reqs = reqs.iter().any(|(_, r)| !r.is_empty());
-    let mut raw: Vec<(usize, u64, SmallVec<[u64; 8]>)> = Vec::new();
+    let mut raw: Vec<(usize, u64, SmallVec<[u64; 16]>)> = Vec::new();
     let mut buf: SmallVec<[u64; 16]> = SmallVec::from_elem(0, skus.len());
     for (ni, node) in problem.nodes.iter().enumerate() {
         if problem.pickup_at.is_some_and(|p| p != node.id) {

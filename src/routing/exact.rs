@@ -48,7 +48,7 @@ pub(crate) fn empty_plan(c: &Compiled) -> Result<Option<Assignment>, RoutingErro
 pub(crate) fn transport(
     c: &Compiled,
     set: &[usize],
-    stock: &[SmallVec<[u64; 8]>],
+    stock: &[SmallVec<[u64; 16]>],
     cap: &[u64],
     lines: u64,
     outside: &dyn Fn(usize) -> Option<i128>,
@@ -131,7 +131,7 @@ pub(crate) fn eval_set(
     set: &[usize],
     bound: Option<i128>,
 ) -> Result<Option<Assignment>, RoutingError> {
-    let mut stock: Vec<SmallVec<[u64; 8]>> =
+    let mut stock: Vec<SmallVec<[u64; 16]>> =
         set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
     let mut cap: Vec<u64> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
     let mut used = vec![false; set.len()];
@@ -155,7 +155,7 @@ struct Eval<'a> {
     c: &'a Compiled,
     set: &'a [usize],
     bound: Option<i128>,
-    stock: &'a mut Vec<SmallVec<[u64; 8]>>,
+    stock: &'a mut Vec<SmallVec<[u64; 16]>>,
     cap: &'a mut Vec<u64>,
     used: &'a mut Vec<bool>,
     cur: &'a mut Vec<Alloc>,
@@ -333,7 +333,7 @@ pub(crate) fn branch_and_bound(
     });
     // suffix[p][l]: the least amortised unit cost of line l over the nodes at
     // search positions p.. (None if none).
-    let mut suffix: Vec<SmallVec<[Option<i128>; 8]>> =
+    let mut suffix: Vec<SmallVec<[Option<i128>; 16]>> =
         vec![SmallVec::from_elem(None, nl); n.saturating_add(1)];
     for p in (0..n).rev() {
         let mut row = suffix.get(p.saturating_add(1)).cloned().unwrap_or_default();
@@ -396,7 +396,7 @@ pub(crate) fn branch_and_bound(
         gave_up: false,
         set: Vec::new(),
     };
-    let none: SmallVec<[Option<i128>; 8]> = SmallVec::from_elem(None, nl);
+    let none: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
     s.children(0, 0, &none)?;
     Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
 }
@@ -405,7 +405,7 @@ struct Search<'a> {
     c: &'a Compiled,
     /// Search order: node indices, most promising first.
     order: Vec<usize>,
-    suffix: Vec<SmallVec<[Option<i128>; 8]>>,
+    suffix: Vec<SmallVec<[Option<i128>; 16]>>,
     base: i128,
     depth: usize,
     best: Option<Assignment>,
@@ -431,7 +431,7 @@ impl Search<'_> {
     /// Lower bound for every set extending `self.set` with nodes from `next` on.
     fn bound(&self, fixed: i128, next: usize) -> Result<Option<i128>, RoutingError> {
         let c = self.c;
-        let stock: Vec<SmallVec<[u64; 8]>> =
+        let stock: Vec<SmallVec<[u64; 16]>> =
             self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
         let cap: Vec<u64> = self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
         let more = self.set.len() < self.depth;
@@ -457,7 +457,7 @@ impl Search<'_> {
         }
         let c = self.c;
         let more = self.set.len().saturating_add(1) < self.depth;
-        let mut child_min: SmallVec<[Option<i128>; 8]> = SmallVec::from_slice(smin);
+        let mut child_min: SmallVec<[Option<i128>; 16]> = SmallVec::from_slice(smin);
         for pos in next..c.nodes.len() {
             if self.gave_up {
                 return Ok(());
@@ -554,7 +554,7 @@ pub(crate) fn assignment_cost(c: &Compiled, allocs: &[Alloc]) -> Result<Option<i
 /// The cheapest node that can ship the whole order alone, if any.
 fn best_single(c: &Compiled) -> Result<Option<Assignment>, RoutingError> {
     let all = c.all_lines();
-    let mut need: SmallVec<[u64; 8]> = SmallVec::from_elem(0, c.skus.len());
+    let mut need: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
     for l in &c.lines {
         if let Some(v) = need.get_mut(l.sku) {
             *v = v.saturating_add(l.qty);

@@ -165,7 +165,7 @@ impl Strategy for LocalSearch {
 fn simulate(
     c: &Compiled,
     k: usize,
-    stock: &[SmallVec<[u64; 8]>],
+    stock: &[SmallVec<[u64; 16]>],
     cap: &[u64],
     left: &[u64],
     items_done: u64,
@@ -230,7 +230,7 @@ fn simulate(
 /// The greedy set cover's allocations.
 pub(crate) fn greedy(c: &Compiled) -> Result<Vec<Alloc>, RoutingError> {
     let ovf = || RoutingError::overflow("plan cost");
-    let mut stock: Vec<SmallVec<[u64; 8]>> = c.nodes.iter().map(|n| n.stock.clone()).collect();
+    let mut stock: Vec<SmallVec<[u64; 16]>> = c.nodes.iter().map(|n| n.stock.clone()).collect();
     let mut cap: Vec<u64> = c.nodes.iter().map(|n| n.cap).collect();
     let mut left: SmallVec<[u64; 16]> = c.lines.iter().map(|l| l.qty).collect();
     let mut items_done = 0u64; // item bitmask by item index

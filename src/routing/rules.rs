@@ -176,7 +176,7 @@ fn node_order(problem: &RoutingProblem, c: &Compiled, rank: Rank, sku: usize) ->
 }
 
 struct State {
-    stock: Vec<SmallVec<[u64; 8]>>,
+    stock: Vec<SmallVec<[u64; 16]>>,
     cap: Vec<u64>,
     used: Vec<bool>,
     nused: usize,
@@ -214,7 +214,7 @@ impl State {
         if node.elig & mask != mask || !self.can_open(c, k) {
             return false;
         }
-        let mut need: SmallVec<[u64; 8]> = SmallVec::from_elem(0, c.skus.len());
+        let mut need: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
         let mut total = 0u64;
         for (li, l) in c.lines.iter().enumerate() {
             if mask & bit(li) != 0 {
