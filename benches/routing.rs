@@ -126,8 +126,7 @@ pub(crate) fn benches(c: &mut Criterion) {
         bench_one(c, "greedy_set_cover", &GreedySetCover, lines, nodes);
     }
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    if filter.is_empty() || filter.iter().any(|f| f == "routing" || f == "routing/percentiles")
-    {
+    if filter.is_empty() || filter.iter().any(|f| f == "routing" || f == "routing/percentiles") {
         percentiles();
     }
 }

@@ -193,11 +193,8 @@ pub(crate) fn compile(
     let rules = problem.rules;
 
     // Candidate nodes: eligible for some line that they hold stock of.
-    let reqs: SmallVec<[(usize, &Capabilities); 16]> = order
-        .iter()
-        .filter_map(|&oi| problem.lines.get(oi))
-        .map(|l| (sku_idx(l.sku), &l.requires))
-        .collect();
+    let reqs: SmallVec<[(usize, &Capabilities); 16]> =
+        order.iter().filter_map(|&oi| problem.lines.get(oi)).map(|l| (sku_idx(l.sku), &l.requires)).collect();
     let any_reqs = reqs.iter().any(|(_, r)| !r.is_empty());
     let mut raw: Vec<(usize, u64, SmallVec<[u64; 16]>)> = Vec::new();
     let mut buf: SmallVec<[u64; 16]> = SmallVec::from_elem(0, skus.len());

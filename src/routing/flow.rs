@@ -32,7 +32,12 @@ impl Network {
         let rev = idx.saturating_add(1);
         let (hf, ht) = (self.head.get(from).copied(), self.head.get(to).copied());
         self.edges.push(Edge { to, next: hf.unwrap_or(usize::MAX), cap, cost });
-        self.edges.push(Edge { to: from, next: ht.unwrap_or(usize::MAX), cap: 0, cost: cost.saturating_neg() });
+        self.edges.push(Edge {
+            to: from,
+            next: ht.unwrap_or(usize::MAX),
+            cap: 0,
+            cost: cost.saturating_neg(),
+        });
         if let Some(h) = self.head.get_mut(from) {
             *h = idx;
         }
