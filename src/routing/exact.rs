@@ -22,6 +22,9 @@ pub(crate) struct Assignment {
     pub(crate) allocs: Vec<Alloc>,
 }
 
+/// "No value" in flat tables of costs.
+const NONE: i128 = i128::MAX;
+
 const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
 
 fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
@@ -306,19 +309,24 @@ pub(crate) fn branch_and_bound(
     // the amortised bound and for the search order (most promising first).
     let mut usable: Vec<u64> = Vec::with_capacity(n);
     let mut alone: Vec<i128> = Vec::with_capacity(n);
+    let mut need: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
     for node in &c.nodes {
+        need.iter_mut().for_each(|v| *v = 0);
+        for (li, l) in c.lines.iter().enumerate() {
+            if node.elig & bit(li) != 0 {
+                if let Some(v) = need.get_mut(l.sku) {
+                    *v = v.saturating_add(l.qty);
+                }
+            }
+        }
         let mut units = 0u64;
         let mut cost = node.fixed;
-        for (s, &have) in node.stock.iter().enumerate() {
-            let need = c
-                .lines
-                .iter()
-                .enumerate()
-                .filter(|(li, l)| l.sku == s && node.elig & bit(*li) != 0)
-                .fold(0u64, |a, (_, l)| a.saturating_add(l.qty));
-            let q = need.min(have);
-            units = units.saturating_add(q);
-            cost = add(cost, mul(node.unit.get(s).copied().unwrap_or(0), q)?)?;
+        for (s, (&have, &want)) in node.stock.iter().zip(need.iter()).enumerate() {
+            let q = want.min(have);
+            if q > 0 {
+                units = units.saturating_add(q);
+                cost = add(cost, mul(node.unit.get(s).copied().unwrap_or(0), q)?)?;
+            }
         }
         usable.push(units.min(node.cap).max(1));
         alone.push(cost);
@@ -331,28 +339,25 @@ pub(crate) fn branch_and_bound(
         let rhs = cb.checked_mul(i128::from(ua));
         lhs.cmp(&rhs).then(a.cmp(&b))
     });
-    // suffix[p][l]: the least amortised unit cost of line l over the nodes at
-    // search positions p.. (None if none).
-    let mut suffix: Vec<SmallVec<[Option<i128>; 16]>> =
-        vec![SmallVec::from_elem(None, nl); n.saturating_add(1)];
+    // suffix[p * lines + l]: the least amortised unit cost of line l over the
+    // nodes at search positions p.. (NONE if none), flat for speed.
+    let mut suffix: Vec<i128> = vec![NONE; n.saturating_add(1).saturating_mul(nl)];
     for p in (0..n).rev() {
-        let mut row = suffix.get(p.saturating_add(1)).cloned().unwrap_or_default();
         let j = order.get(p).copied().unwrap_or(0);
-        if let Some(node) = c.nodes.get(j) {
-            let u = usable.get(j).copied().unwrap_or(1);
-            let share = node.fixed.checked_div(i128::from(u)).unwrap_or(node.fixed);
-            for (li, l) in c.lines.iter().enumerate() {
-                if node.elig & bit(li) == 0 {
-                    continue;
-                }
-                let a = add(node.unit.get(l.sku).copied().unwrap_or(0), share)?;
-                if let Some(slot) = row.get_mut(li) {
-                    *slot = Some(slot.map_or(a, |o| o.min(a)));
-                }
+        let (Some(node), at, below) = (c.nodes.get(j), p.saturating_mul(nl), p.saturating_add(1).saturating_mul(nl))
+        else {
+            continue;
+        };
+        let u = usable.get(j).copied().unwrap_or(1);
+        let share = node.fixed.checked_div(i128::from(u)).unwrap_or(node.fixed);
+        for (li, l) in c.lines.iter().enumerate() {
+            let mut v = suffix.get(below.saturating_add(li)).copied().unwrap_or(NONE);
+            if node.elig & bit(li) != 0 {
+                v = v.min(add(node.unit.get(l.sku).copied().unwrap_or(0), share)?);
             }
-        }
-        if let Some(r) = suffix.get_mut(p) {
-            *r = row;
+            if let Some(slot) = suffix.get_mut(at.saturating_add(li)) {
+                *slot = v;
+            }
         }
     }
     // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
@@ -405,7 +410,7 @@ struct Search<'a> {
     c: &'a Compiled,
     /// Search order: node indices, most promising first.
     order: Vec<usize>,
-    suffix: Vec<SmallVec<[Option<i128>; 16]>>,
+    suffix: Vec<i128>,
     base: i128,
     depth: usize,
     best: Option<Assignment>,
@@ -424,6 +429,12 @@ impl Search<'_> {
         !self.gave_up
     }
 
+    /// The amortised bound of line `li` over search positions `pos..`.
+    fn future(&self, pos: usize, li: usize) -> Option<i128> {
+        let v = self.suffix.get(pos.saturating_mul(self.c.lines.len()).saturating_add(li)).copied()?;
+        (v != NONE).then_some(v)
+    }
+
     fn best_cost(&self) -> Option<i128> {
         self.best.as_ref().map(|b| b.cost)
     }
@@ -435,10 +446,9 @@ impl Search<'_> {
             self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
         let cap: Vec<u64> = self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
         let more = self.set.len() < self.depth;
-        let row = self.suffix.get(next);
         let penalty = c.penalty;
         let outside = |li: usize| {
-            let fut = if more { row.and_then(|r| r.get(li)).copied().flatten() } else { None };
+            let fut = if more { self.future(next, li) } else { None };
             match (fut, penalty) {
                 (Some(a), Some(p)) => Some(a.min(p)),
                 (a, p) => a.or(p),
@@ -471,7 +481,6 @@ impl Search<'_> {
             // Cheap bound: every unit at the least of the set's unit costs, the
             // amortised cost of later nodes, or the penalty; no capacities.
             let after = pos.saturating_add(1);
-            let row = if more { self.suffix.get(after) } else { None };
             let mut lb = f2;
             let mut dead = false;
             for (li, l) in c.lines.iter().enumerate() {
@@ -483,7 +492,7 @@ impl Search<'_> {
                 if let Some(slot) = child_min.get_mut(li) {
                     *slot = here;
                 }
-                let fut = row.and_then(|r| r.get(li)).copied().flatten();
+                let fut = if more { self.future(after, li) } else { None };
                 let best_unit = [here, fut, c.penalty].into_iter().flatten().min();
                 match best_unit {
                     Some(u) => lb = add(lb, mul(u, l.qty)?)?,
