@@ -17,7 +17,9 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use omniroute::routing::{Instance, RouteOptions, STRATEGY_NAMES, error_plan_json, route_stream, strategy_by_name};
+use omniroute::routing::{
+    Instance, RouteOptions, STRATEGY_NAMES, error_plan_json, route_stream, strategy_by_name,
+};
 
 fn main() -> ExitCode {
     let mut strategy = String::from("optimal");

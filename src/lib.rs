@@ -38,7 +38,9 @@
 //! ## Crate features
 //!
 //! - `serde` (default): `Serialize`/`Deserialize` for state, commands,
-//!   events and plans. Money serialises as a decimal string.
+//!   events and plans. Money serialises as a decimal string. It also enables
+//!   the routing interchange format (`routing::Instance`,
+//!   `routing::route_stream`), which reads JSON with `serde_json`.
 //! - `sim`: reserved for the seeded scenario generator and strategy
 //!   comparison; it adds nothing yet.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]

@@ -331,20 +331,27 @@ pub(crate) fn branch_and_bound(
         usable.push(units.min(node.cap).max(1));
         alone.push(cost);
     }
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| {
-        let (ca, ua) = (alone.get(a).copied().unwrap_or(0), usable.get(a).copied().unwrap_or(1));
-        let (cb, ub) = (alone.get(b).copied().unwrap_or(0), usable.get(b).copied().unwrap_or(1));
-        let lhs = ca.checked_mul(i128::from(ub));
-        let rhs = cb.checked_mul(i128::from(ua));
-        lhs.cmp(&rhs).then(a.cmp(&b))
-    });
+    // Search order: cost per unit the node could ship (integer division; it
+    // only orders the search), then index — both independent of input order.
+    let mut order: Vec<(i128, usize)> = (0..n)
+        .map(|k| {
+            let per = alone
+                .get(k)
+                .copied()
+                .unwrap_or(0)
+                .checked_div(i128::from(usable.get(k).copied().unwrap_or(1)));
+            (per.unwrap_or(i128::MAX), k)
+        })
+        .collect();
+    order.sort_unstable();
+    let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
     // suffix[p * lines + l]: the least amortised unit cost of line l over the
     // nodes at search positions p.. (NONE if none), flat for speed.
     let mut suffix: Vec<i128> = vec![NONE; n.saturating_add(1).saturating_mul(nl)];
     for p in (0..n).rev() {
         let j = order.get(p).copied().unwrap_or(0);
-        let (Some(node), at, below) = (c.nodes.get(j), p.saturating_mul(nl), p.saturating_add(1).saturating_mul(nl))
+        let (Some(node), at, below) =
+            (c.nodes.get(j), p.saturating_mul(nl), p.saturating_add(1).saturating_mul(nl))
         else {
             continue;
         };

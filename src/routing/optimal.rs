@@ -17,15 +17,19 @@ use crate::model::{Money, NodeId, Sku};
 ///
 /// The problem is compiled to dense indices (candidate nodes: eligible for a
 /// line they hold stock of, after `pickup_at`, `deliver_within_days`,
-/// capabilities and `max_units: 0`) and integer costs at a common scale. A
-/// branch-and-bound enumerates node sets in node-id order, each set at most
-/// `max_shipments` large; a set is extended only while a lower bound — the
-/// min-cost flow in which the set's nodes are real and every further node is
-/// an unlimited source at its unit cost plus its shipment cost amortised over
-/// the units it could ship (the linear relaxation of the fixed charge) — is
-/// below the best plan so far. A set is evaluated exactly: keep-together
-/// groups (and, without `split_lines`, every line) are assigned whole to a
-/// node of the set or left unfilled by a depth-first search, and the freely
+/// capabilities and `max_units: 0`) and integer costs at a common scale. The
+/// incumbent starts as the best of: everything unfilled (with a penalty), the
+/// cheapest single node that ships the whole order, and the greedy set
+/// cover. A branch-and-bound then enumerates node sets, at most
+/// `max_shipments` large, taking nodes in order of cost per unit they could
+/// ship; a set is extended only while lower bounds stay below the incumbent:
+/// first a capacity-free bound (every unit at the least unit cost among the
+/// set, the penalty, and every later node's unit cost plus its shipment cost
+/// amortised over the units it could ship — the linear relaxation of the
+/// fixed charge), then the same bound as an exact min-cost flow that respects
+/// the set's stock and caps. A set is evaluated exactly: keep-together groups
+/// (and, without `split_lines`, every line) are assigned whole to a node of
+/// the set or left unfilled by a depth-first search, and the freely
 /// splitting lines then go by an exact min-cost flow (lines of one SKU share
 /// the node's stock, `max_units` caps the node, the penalty is a dummy
 /// source). `ship_complete` is solved directly: each node that can ship the
@@ -35,9 +39,13 @@ use crate::model::{Money, NodeId, Sku};
 ///
 /// Among plans of least cost: the fewest shipments; then the least sum of the
 /// shipping nodes' ranks in node-id order (the interchange format gives node
-/// ids in sorted order of the instance's string ids); then the first found in
-/// the canonical search order (nodes by id, lines by id, groups by first line).
-/// The result does not depend on the order of nodes, lines or JSON keys.
+/// ids in sorted order of the instance's string ids). This is exact: costs
+/// are perturbed by `shipments × B + Σ ranks` below the cost's last digit
+/// and the perturbed optimum is found. Plans equal on all three are decided
+/// by the search order, which depends only on node data and ids (nodes by
+/// cost per unit they could ship, then id; lines by id; groups by their first
+/// line). So the plan does not depend on the order of nodes, lines or JSON
+/// keys.
 ///
 /// # Search limit
 ///

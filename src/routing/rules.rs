@@ -148,7 +148,7 @@ fn node_order(problem: &RoutingProblem, c: &Compiled, rank: Rank, sku: usize) ->
     let key = |k: usize| keys.get(k).copied();
     let priority_cmp = |_: &RoutingProblem, _: &Compiled, a: usize, b: usize| key(a).cmp(&key(b));
     match rank {
-        Rank::Priority => order.sort_by_key(|&k| key(k)),
+        Rank::Priority => order.sort_unstable_by_key(|&k| key(k)),
         Rank::Nearest => {
             let dist: Vec<Option<f64>> = (0..c.nodes.len())
                 .map(|k| {
@@ -160,7 +160,7 @@ fn node_order(problem: &RoutingProblem, c: &Compiled, rank: Rank, sku: usize) ->
                 })
                 .collect();
             let d = |k: usize| dist.get(k).copied().flatten();
-            order.sort_by(|&a, &b| match (d(a), d(b)) {
+            order.sort_unstable_by(|&a, &b| match (d(a), d(b)) {
                 (Some(x), Some(y)) => x.total_cmp(&y).then_with(|| priority_cmp(problem, c, a, b)),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
@@ -169,7 +169,9 @@ fn node_order(problem: &RoutingProblem, c: &Compiled, rank: Rank, sku: usize) ->
         }
         Rank::HighStock => {
             let stock = |k: usize| c.nodes.get(k).and_then(|n| n.stock.get(sku)).copied().unwrap_or(0);
-            order.sort_by(|&a, &b| stock(b).cmp(&stock(a)).then_with(|| priority_cmp(problem, c, a, b)));
+            order.sort_unstable_by(|&a, &b| {
+                stock(b).cmp(&stock(a)).then_with(|| priority_cmp(problem, c, a, b))
+            });
         }
     }
     order
