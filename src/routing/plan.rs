@@ -30,7 +30,7 @@ impl PlanStatus {
 
 /// Units of one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct LineQty {
     /// The line.
     pub line: LineId,
@@ -40,7 +40,7 @@ pub struct LineQty {
 
 /// The units one node ships: one package.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Shipment {
     /// The shipping node.
     pub node: NodeId,
@@ -51,9 +51,11 @@ pub struct Shipment {
 /// The answer of a [`Strategy`](super::Strategy).
 ///
 /// Shipments are sorted by node id and their lines by line id; `unfilled`
-/// is sorted by line id; no entry has a zero quantity.
+/// is sorted by line id; no entry has a zero quantity. Plans serialise (with
+/// dense ids; [`Instance::plan_json`](super::Instance::plan_json) writes the
+/// interchange format) but do not deserialise: they are outputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Plan {
     /// The strategy that made the plan.

@@ -256,6 +256,11 @@ impl Rules {
 
 /// One order to route over a network of nodes.
 ///
+/// With `serde`, a problem deserialises field by field; its cross-field rules
+/// (unique ids, quantities ≥ 1, non-negative costs, known nodes) are checked
+/// by every strategy before it routes, so invalid data is rejected with a
+/// [`RoutingError`](super::RoutingError) rather than routed.
+///
 /// Availability is not part of the problem: strategies read it through an
 /// [`Availability`]. Node and line ids are the tie-break keys (see
 /// [`Optimal`](super::Optimal)); the interchange format assigns them in

@@ -172,6 +172,17 @@ fn permuting_nodes_lines_and_keys_gives_the_same_plan() {
             let b: Vec<String> = route_stream(&ptext, s.as_ref(), RouteOptions::new()).collect();
             assert_eq!(a, b, "case {case}: {name} depends on input order\n{text}\n{ptext}");
         }
+        // The rule strategies take lines in order by definition; nodes and keys must not matter.
+        let mut nodes_only = v.clone();
+        nodes_only["nodes"] = permuted["nodes"].clone();
+        let mut ntext = String::new();
+        write_reversed(&nodes_only, &mut ntext);
+        for name in ["priority", "nearest", "high_stock"] {
+            let s = strategy_by_name(name).unwrap();
+            let a: Vec<String> = route_stream(&text, s.as_ref(), RouteOptions::new()).collect();
+            let b: Vec<String> = route_stream(&ntext, s.as_ref(), RouteOptions::new()).collect();
+            assert_eq!(a, b, "case {case}: {name} depends on node or key order\n{text}\n{ntext}");
+        }
     }
 }
 
