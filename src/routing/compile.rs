@@ -196,7 +196,9 @@ pub(crate) fn compile(
     let reqs: SmallVec<[(usize, &Capabilities); 16]> =
         order.iter().filter_map(|&oi| problem.lines.get(oi)).map(|l| (sku_idx(l.sku), &l.requires)).collect();
     let any_reqs = reqs.iter().any(|(_, r)| !r.is_empty());
-    let mut raw: Vec<(usize, u64, SmallVec<[u64; 16]>)> = Vec::new();
+    // (node index, eligible lines, offset of its stock in `flat`).
+    let mut raw: Vec<(usize, u64, usize)> = Vec::with_capacity(problem.nodes.len());
+    let mut flat: Vec<u64> = Vec::with_capacity(problem.nodes.len().saturating_mul(skus.len()));
     let mut buf: SmallVec<[u64; 16]> = SmallVec::from_elem(0, skus.len());
     for (ni, node) in problem.nodes.iter().enumerate() {
         if problem.pickup_at.is_some_and(|p| p != node.id) {
@@ -226,7 +228,8 @@ pub(crate) fn compile(
             }
         }
         if elig != 0 {
-            raw.push((ni, elig, SmallVec::from_slice(&buf)));
+            raw.push((ni, elig, flat.len()));
+            flat.extend_from_slice(&buf);
         }
     }
     let id_of = |ni: usize| problem.nodes.get(ni).map(|n| n.id);
@@ -296,8 +299,9 @@ pub(crate) fn compile(
     let sc = |m: Money| scaled(norm(m), scale);
 
     let mut nodes = Vec::with_capacity(raw.len());
-    for (ni, elig, stock) in raw {
+    for (ni, elig, off) in raw {
         let Some(node) = problem.nodes.get(ni) else { continue };
+        let stock = SmallVec::from_slice(flat.get(off..off.saturating_add(skus.len())).unwrap_or_default());
         let base_unit = sc(node.unit_cost)?;
         let mut unit = SmallVec::new();
         for &s in &skus {

@@ -270,9 +270,13 @@ fn rule_allocs(problem: &RoutingProblem, c: &Compiled, rank: Rank) -> Vec<Alloc>
             continue;
         }
         let Some(line) = c.lines.get(li) else { continue };
-        let order = match &shared {
-            Some(o) => o.clone(),
-            None => node_order(problem, c, rank, line.sku),
+        let owned;
+        let order: &[usize] = match &shared {
+            Some(o) => o,
+            None => {
+                owned = node_order(problem, c, rank, line.sku);
+                &owned
+            }
         };
         if let Some(item) = c.items.iter().find(|it| it.mask & bit(li) != 0) {
             done |= item.mask;
@@ -283,7 +287,7 @@ fn rule_allocs(problem: &RoutingProblem, c: &Compiled, rank: Rank) -> Vec<Alloc>
         }
         done |= bit(li);
         let mut left = line.qty;
-        for k in order {
+        for &k in order {
             if left == 0 {
                 break;
             }
