@@ -128,11 +128,14 @@ pub(crate) fn transport(
 }
 
 /// Exact least (perturbed) cost using only nodes of `set`, or `None` when
-/// nothing feasible costs less than `bound`.
+/// nothing feasible costs less than `bound`. Each partial assignment of whole
+/// items costs one unit of `budget`; when it runs out the search stops and
+/// the answer is only the best found (the caller sees `*budget == 0`).
 pub(crate) fn eval_set(
     c: &Compiled,
     set: &[usize],
     bound: Option<i128>,
+    budget: &mut u64,
 ) -> Result<Option<Assignment>, RoutingError> {
     let mut stock: Vec<SmallVec<[u64; 16]>> =
         set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
@@ -149,6 +152,7 @@ pub(crate) fn eval_set(
         used: &mut used,
         cur: &mut cur,
         best: &mut best,
+        budget,
     };
     ev.items(0, 0)?;
     Ok(best)
@@ -163,6 +167,7 @@ struct Eval<'a> {
     used: &'a mut Vec<bool>,
     cur: &'a mut Vec<Alloc>,
     best: &'a mut Option<Assignment>,
+    budget: &'a mut u64,
 }
 
 impl Eval<'_> {
@@ -176,9 +181,10 @@ impl Eval<'_> {
 
     /// Whole items from `idx` on, with `partial` cost so far.
     fn items(&mut self, idx: usize, partial: i128) -> Result<(), RoutingError> {
-        if self.limit().is_some_and(|l| partial >= l) {
+        if self.limit().is_some_and(|l| partial >= l) || *self.budget == 0 {
             return Ok(());
         }
+        *self.budget = self.budget.saturating_sub(1);
         let Some(item) = self.c.items.get(idx) else { return self.leaf(partial) };
         let item = item.clone();
         let next = idx.saturating_add(1);
@@ -404,7 +410,7 @@ pub(crate) fn branch_and_bound(
         depth,
         best,
         visits: 0,
-        max_visits,
+        budget: max_visits,
         gave_up: false,
         set: Vec::new(),
     };
@@ -422,16 +428,19 @@ struct Search<'a> {
     depth: usize,
     best: Option<Assignment>,
     visits: u64,
-    max_visits: u64,
+    /// Work units left (node sets visited and whole-item assignments tried).
+    budget: u64,
     gave_up: bool,
     set: Vec<usize>,
 }
 
 impl Search<'_> {
     fn tick(&mut self) -> bool {
-        self.visits = self.visits.saturating_add(1);
-        if self.visits > self.max_visits {
+        if self.budget == 0 {
             self.gave_up = true;
+        } else {
+            self.budget = self.budget.saturating_sub(1);
+            self.visits = self.visits.saturating_add(1);
         }
         !self.gave_up
     }
@@ -528,7 +537,13 @@ impl Search<'_> {
         }
         // The set itself.
         if self.tick() {
-            if let Some(a) = eval_set(self.c, &self.set, self.best_cost())? {
+            let found = eval_set(self.c, &self.set, self.best_cost(), &mut self.budget)?;
+            if self.budget == 0 {
+                // The set's own search was cut short: what it found is
+                // valid, but the optimum is no longer proven.
+                self.gave_up = true;
+            }
+            if let Some(a) = found {
                 if self.best_cost().is_none_or(|b| a.cost < b) {
                     self.best = Some(a);
                 }

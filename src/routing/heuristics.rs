@@ -104,7 +104,8 @@ impl Strategy for LocalSearch {
         let mut set: Vec<usize> = start.iter().map(|a| a.node).collect();
         set.sort_unstable();
         set.dedup();
-        let mut best: Option<Assignment> = eval_set(&c, &set, None)?;
+        let mut budget = options.get_max_node_sets();
+        let mut best: Option<Assignment> = eval_set(&c, &set, None, &mut budget)?;
         if let Some(e) = super::exact::empty_plan(&c)? {
             if best.as_ref().is_none_or(|b| e.cost < b.cost) {
                 best = Some(e);
@@ -113,9 +114,9 @@ impl Strategy for LocalSearch {
         }
         for _ in 0..options.get_local_search_rounds() {
             let mut improved: Option<(Vec<usize>, Assignment)> = None;
-            let consider = |cand: Vec<usize>, improved: &mut Option<(Vec<usize>, Assignment)>| {
+            let mut consider = |cand: Vec<usize>, improved: &mut Option<(Vec<usize>, Assignment)>| {
                 let bound = improved.as_ref().map(|(_, a)| a.cost).or(best.as_ref().map(|b| b.cost));
-                if let Some(a) = eval_set(&c, &cand, bound)? {
+                if let Some(a) = eval_set(&c, &cand, bound, &mut budget)? {
                     *improved = Some((cand, a));
                 }
                 Ok::<(), RoutingError>(())
@@ -145,6 +146,7 @@ impl Strategy for LocalSearch {
                 }
             }
             match improved {
+                _ if budget == 0 => break,
                 Some((s, a)) => {
                     set = s;
                     best = Some(a);

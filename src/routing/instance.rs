@@ -188,7 +188,9 @@ impl Instance {
     /// quantity, stock, cap or day count that is not a JSON integer in range;
     /// an empty `group`; a decimal that is not a plain non-negative decimal
     /// string; `stock`, `unit_costs` or `order.pickup_at` naming an unknown
-    /// node; a field of the wrong JSON type. Unknown fields are ignored.
+    /// node; a field of the wrong JSON type. Unknown fields are ignored; `null`
+    /// in an optional field (also a `stock` or `unit_costs` entry) means absent. Ranges: quantities, stock and caps 0 … 2^53 − 1 (quantities
+    /// from 1), `priority` ±(2^53 − 1), day counts 0 … 2^32 − 1.
     ///
     /// # Complexity
     ///
@@ -366,8 +368,14 @@ impl Instance {
         if let Some(s) = opt(root, "stock") {
             for (node, per) in object(s, "stock")? {
                 let f = format!("stock.{node}");
+                if per.is_null() {
+                    if node_of(node).is_none() {
+                        return Err(bad(f, format!("unknown node {node:?}")));
+                    }
+                    continue;
+                }
                 let id = node_of(node).ok_or_else(|| bad(f.as_str(), format!("unknown node {node:?}")))?;
-                for (sku, q) in object(per, &f)? {
+                for (sku, q) in object(per, &f)?.iter().filter(|(_, q)| !q.is_null()) {
                     let units = count(q, &format!("{f}.{sku}"), 0)?;
                     if let Ok(i) = skus.binary_search(sku) {
                         let sku_id = Sku::new(u32::try_from(i).unwrap_or(u32::MAX));
@@ -380,8 +388,14 @@ impl Instance {
         if let Some(u) = opt(root, "unit_costs") {
             for (node, per) in object(u, "unit_costs")? {
                 let f = format!("unit_costs.{node}");
+                if per.is_null() {
+                    if node_of(node).is_none() {
+                        return Err(bad(f, format!("unknown node {node:?}")));
+                    }
+                    continue;
+                }
                 let id = node_of(node).ok_or_else(|| bad(f.as_str(), format!("unknown node {node:?}")))?;
-                for (sku, c) in object(per, &f)? {
+                for (sku, c) in object(per, &f)?.iter().filter(|(_, c)| !c.is_null()) {
                     let cost = decimal(c, &format!("{f}.{sku}"))?;
                     if let Ok(i) = skus.binary_search(sku) {
                         unit_costs.insert((id, Sku::new(u32::try_from(i).unwrap_or(u32::MAX))), cost);

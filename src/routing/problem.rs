@@ -389,9 +389,10 @@ impl RouteOptions {
         Self { max_node_sets: Self::DEFAULT_MAX_NODE_SETS, local_search_rounds: 50 }
     }
 
-    /// The search limit of the exact optimiser: the number of node sets it
-    /// may visit (each visit is one bound or one exact evaluation). When it is
-    /// reached the best plan found so far is returned with status
+    /// The search limit, in work units: each node set the exact optimiser
+    /// visits and each partial assignment of whole lines or groups it tries
+    /// counts one (local search draws on the same budget). When it is reached
+    /// the best plan found so far is returned with status
     /// [`PlanStatus::Feasible`](super::PlanStatus::Feasible).
     #[must_use]
     pub const fn max_node_sets(mut self, max: u64) -> Self {
