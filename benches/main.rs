@@ -7,17 +7,20 @@
     clippy::indexing_slicing,
     clippy::panic,
     clippy::arithmetic_side_effects,
-    missing_docs
+    missing_docs,
+    unreachable_pub
 )]
 
 use criterion::Criterion;
 
 mod model;
 mod returns;
+mod routing;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     model::benches(&mut c);
     returns::benches(&mut c);
+    routing::benches(&mut c);
     c.final_summary();
 }

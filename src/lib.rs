@@ -43,7 +43,9 @@
 //! ## Crate features
 //!
 //! - `serde` (default): `Serialize`/`Deserialize` for state, commands,
-//!   events and plans. Money serialises as a decimal string.
+//!   events and plans. Money serialises as a decimal string. It also enables
+//!   the routing interchange format (`routing::Instance`,
+//!   `routing::route_stream`), which reads JSON with `serde_json`.
 //! - `sim`: reserved for the seeded scenario generator and strategy
 //!   comparison; it adds nothing yet.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
@@ -51,9 +53,14 @@
 pub mod ledger;
 pub mod model;
 pub mod returns;
+pub mod routing;
 
 pub use ledger::{AdjustReason, Bucket, Command, CommandKind, Direction};
 pub use model::{
     Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
     NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,
+};
+pub use routing::{
+    Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
+    Strategy,
 };

@@ -1,0 +1,192 @@
+//! Routing benches: `routing/<strategy>/<lines>x<nodes>`, plus a per-instance
+//! timing loop for p50/p99 and the heuristics' cost gap against `optimal`.
+#![allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use omniroute::routing::{
+    GreedySetCover, HighStock, LocalSearch, Nearest, Optimal, OrderLine, PlanStatus, Priority, RouteOptions,
+    RoutingProblem, Rules, StockTable, Strategy,
+};
+use omniroute::{LineId, Location, Money, Node, NodeId, NodeKind, Qty, Sku};
+
+/// splitmix64.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+const SKUS: u64 = 200;
+
+/// A seeded network in the style of Jasin & Sinha's e-commerce fulfilment
+/// experiments: a fixed cost per shipment around 8.759, unit costs 0.50–1.70
+/// by node, an unfilled-unit penalty of 20.6612. One node in ten is a
+/// distribution centre stocking 90 % of the catalogue; the others are stores
+/// and dark stores stocking 15 %.
+pub(crate) fn network(rng: &mut Rng, nodes: u32) -> (Vec<Node>, StockTable) {
+    let mut out = Vec::with_capacity(nodes as usize);
+    let mut stock = StockTable::new();
+    for i in 0..nodes {
+        let dc = i % 10 == 0;
+        let ship = Money::new(rust_decimal::Decimal::new(7_500 + rng.below(2_500) as i64, 3));
+        let unit = Money::new(rust_decimal::Decimal::new(5_000 + rng.below(12_000) as i64, 4));
+        let loc =
+            Location::new(25.0 + rng.below(2_300) as f64 / 100.0, -(70.0 + rng.below(5_000) as f64 / 100.0))
+                .unwrap();
+        out.push(
+            Node::new(NodeId::new(i), if dc { NodeKind::Warehouse } else { NodeKind::Store })
+                .with_shipment_cost(ship)
+                .with_unit_cost(unit)
+                .with_priority(rng.below(10) as i64)
+                .with_location(loc),
+        );
+        let pct = if dc { 90 } else { 15 };
+        for s in 0..SKUS {
+            if rng.below(100) < pct {
+                stock.set(NodeId::new(i), Sku::new(s as u32), Qty::new(1 + rng.below(12))).unwrap();
+            }
+        }
+    }
+    (out, stock)
+}
+
+/// The network as a problem template; orders swap their lines in, as a host
+/// that keeps one network and routes many orders would.
+pub(crate) fn template(nodes: Vec<Node>, penalty: bool) -> RoutingProblem {
+    let rules = Rules::new().unfilled_unit_penalty(penalty.then(|| "20.6612".parse().unwrap()));
+    RoutingProblem::new(nodes, Vec::new())
+        .with_rules(rules)
+        .with_destination(Some(Location::new(40.0, -90.0).unwrap()))
+}
+
+pub(crate) fn order_lines(rng: &mut Rng, lines: u32) -> Vec<OrderLine> {
+    let mut ls = Vec::new();
+    let mut used = Vec::new();
+    for i in 0..lines {
+        let mut s = rng.below(SKUS) as u32;
+        while used.contains(&s) {
+            s = rng.below(SKUS) as u32;
+        }
+        used.push(s);
+        ls.push(OrderLine::new(LineId::new(i), Sku::new(s), Qty::new(1 + rng.below(3))));
+    }
+    ls
+}
+
+/// Routes `lines` on the template without copying the network.
+fn route_with(
+    strategy: &dyn Strategy,
+    problem: &mut RoutingProblem,
+    lines: &mut Vec<OrderLine>,
+    stock: &StockTable,
+    opts: &RouteOptions,
+) -> omniroute::Plan {
+    std::mem::swap(&mut problem.lines, lines);
+    let plan = strategy.route(black_box(problem), stock, opts).unwrap();
+    std::mem::swap(&mut problem.lines, lines);
+    plan
+}
+
+fn bench_one(c: &mut Criterion, name: &str, strategy: &dyn Strategy, lines: u32, nodes: u32) {
+    let mut rng = Rng(0xBE7C_0000 + u64::from(lines) * 7919 + u64::from(nodes));
+    let (net, stock) = network(&mut rng, nodes);
+    let mut problem = template(net, true);
+    let mut orders: Vec<Vec<OrderLine>> = (0..64).map(|_| order_lines(&mut rng, lines)).collect();
+    let opts = RouteOptions::new();
+    let mut i = 0usize;
+    c.bench_function(&format!("routing/{name}/{lines}x{nodes}"), |b| {
+        b.iter(|| {
+            i = (i + 1) % orders.len();
+            let plan = route_with(strategy, &mut problem, &mut orders[i], &stock, &opts);
+            assert!(plan.cost.is_some());
+            plan
+        })
+    });
+}
+
+pub(crate) fn benches(c: &mut Criterion) {
+    bench_one(c, "optimal", &Optimal, 1, 1000);
+    bench_one(c, "priority", &Priority, 1, 1000);
+    for (lines, nodes) in [(4, 100), (10, 1000)] {
+        bench_one(c, "optimal", &Optimal, lines, nodes);
+        bench_one(c, "priority", &Priority, lines, nodes);
+        bench_one(c, "nearest", &Nearest, lines, nodes);
+        bench_one(c, "greedy_set_cover", &GreedySetCover, lines, nodes);
+    }
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    if filter.is_empty() || filter.iter().any(|f| f == "routing" || f == "routing/percentiles") {
+        percentiles();
+    }
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+/// Per-instance times (p50, p99, max) over many seeded orders, and the cost
+/// gap of each heuristic against `optimal` on the same orders.
+fn percentiles() {
+    let strategies: Vec<Box<dyn Strategy>> = vec![
+        Box::new(Optimal),
+        Box::new(Priority),
+        Box::new(Nearest),
+        Box::new(HighStock),
+        Box::new(GreedySetCover),
+        Box::new(LocalSearch),
+    ];
+    let opts = RouteOptions::new();
+    for (lo, hi, nodes, count) in [(1u32, 1u32, 1000u32, 2000usize), (3, 5, 100, 2000), (10, 10, 1000, 300)] {
+        let mut rng = Rng(0x9999_0000 + u64::from(nodes) + u64::from(lo));
+        let (net, stock) = network(&mut rng, nodes);
+        let mut problem = template(net, true);
+        let mut orders: Vec<Vec<OrderLine>> =
+            (0..count).map(|i| order_lines(&mut rng, lo + (i as u32) % (hi - lo + 1))).collect();
+        let mut optimal_costs = Vec::new();
+        println!("routing/percentiles/{lo}-{hi}x{nodes}: {count} orders");
+        for s in &strategies {
+            let mut times = Vec::with_capacity(count);
+            let mut gap_sum = 0.0;
+            let mut worst_gap: f64 = 0.0;
+            let mut proven = 0usize;
+            for (k, lines) in orders.iter_mut().enumerate() {
+                let t = Instant::now();
+                let plan = route_with(s.as_ref(), &mut problem, lines, &stock, &opts);
+                times.push(t.elapsed());
+                proven += usize::from(plan.status == PlanStatus::Optimal);
+                let cost: f64 = plan.cost.unwrap().to_string().parse().unwrap();
+                if s.name() == "optimal" {
+                    optimal_costs.push(cost);
+                } else {
+                    let g = (cost - optimal_costs[k]) / optimal_costs[k];
+                    gap_sum += g;
+                    worst_gap = worst_gap.max(g);
+                }
+            }
+            times.sort();
+            println!(
+                "  {:<17} p50 {:>9.2?}  p99 {:>9.2?}  max {:>9.2?}  mean gap {:>6.2}%  worst gap {:>6.2}%  proven optimal {}/{}",
+                s.name(),
+                pct(&times, 0.5),
+                pct(&times, 0.99),
+                times[times.len() - 1],
+                100.0 * gap_sum / count as f64,
+                100.0 * worst_gap,
+                proven,
+                count
+            );
+        }
+    }
+}

@@ -1,0 +1,627 @@
+//! The exact engine: evaluation of a fixed node set, lower bounds, and the
+//! branch-and-bound over node sets.
+
+use smallvec::SmallVec;
+
+use super::RoutingError;
+use super::compile::{Compiled, bit};
+use super::flow::Network;
+
+/// Units of canonical line `line` from compiled node `node`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Alloc {
+    pub(crate) node: usize,
+    pub(crate) line: usize,
+    pub(crate) qty: u64,
+}
+
+/// An assignment and its (perturbed, scaled) cost.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Assignment {
+    pub(crate) cost: i128,
+    pub(crate) allocs: Vec<Alloc>,
+}
+
+/// "No value" in flat tables of costs.
+const NONE: i128 = i128::MAX;
+
+const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
+
+fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
+    a.checked_add(b).ok_or(OVF)
+}
+
+fn mul(a: i128, q: u64) -> Result<i128, RoutingError> {
+    a.checked_mul(i128::from(q)).ok_or(OVF)
+}
+
+/// The cost of leaving everything unfilled, if allowed.
+pub(crate) fn empty_plan(c: &Compiled) -> Result<Option<Assignment>, RoutingError> {
+    match c.penalty {
+        Some(p) => Ok(Some(Assignment { cost: mul(p, c.demand)?, allocs: Vec::new() })),
+        None => Ok(None),
+    }
+}
+
+/// The min-cost transport of the lines in `lines` (all treated as splittable)
+/// from the nodes of `set` with residual `stock`/`cap`, each line also
+/// reachable from "outside" at `outside[line]` per unit. Returns the cost and,
+/// when `allocs` is given, the units per (node, line).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn transport(
+    c: &Compiled,
+    set: &[usize],
+    stock: &[SmallVec<[u64; 16]>],
+    cap: &[u64],
+    lines: u64,
+    outside: &dyn Fn(usize) -> Option<i128>,
+    allocs: Option<&mut Vec<Alloc>>,
+) -> Result<Option<i128>, RoutingError> {
+    let ns = c.skus.len();
+    let m = set.len();
+    let nl = c.lines.len();
+    let line_v = |l: usize| 3usize.saturating_add(m).saturating_add(m.saturating_mul(ns)).saturating_add(l);
+    let pair_v =
+        |i: usize, s: usize| 3usize.saturating_add(m).saturating_add(i.saturating_mul(ns)).saturating_add(s);
+    let mut net = Network::with_vertices(line_v(nl));
+    let (src, sink, out) = (0usize, 1usize, 2usize);
+    let mut need = 0u64;
+    for (li, l) in c.lines.iter().enumerate() {
+        if lines & bit(li) == 0 {
+            continue;
+        }
+        need = need.checked_add(l.qty).ok_or(OVF)?;
+        net.add(line_v(li), sink, l.qty, 0);
+        if let Some(o) = outside(li) {
+            net.add(out, line_v(li), l.qty, o);
+        }
+    }
+    if need == 0 {
+        return Ok(Some(0));
+    }
+    net.add(src, out, need, 0);
+    let mut edges: SmallVec<[(usize, usize, usize); 32]> = SmallVec::new();
+    for (i, &k) in set.iter().enumerate() {
+        let Some(node) = c.nodes.get(k) else { continue };
+        let usable = node.elig & lines;
+        if usable == 0 {
+            continue;
+        }
+        let ncap = cap.get(i).copied().unwrap_or(0);
+        if ncap == 0 {
+            continue;
+        }
+        net.add(src, 3usize.saturating_add(i), ncap, 0);
+        let st = stock.get(i);
+        for s in 0..ns {
+            let units = st.and_then(|v| v.get(s)).copied().unwrap_or(0);
+            if units == 0 {
+                continue;
+            }
+            let mut any = false;
+            for (li, l) in c.lines.iter().enumerate() {
+                if l.sku == s && usable & bit(li) != 0 {
+                    let u = node.unit.get(s).copied().unwrap_or(0);
+                    let e = net.add(pair_v(i, s), line_v(li), l.qty, u);
+                    edges.push((e, k, li));
+                    any = true;
+                }
+            }
+            if any {
+                net.add(3usize.saturating_add(i), pair_v(i, s), units, 0);
+            }
+        }
+    }
+    let (sent, cost) = net.min_cost_flow(src, sink, need)?;
+    if sent < need {
+        return Ok(None);
+    }
+    if let Some(out) = allocs {
+        for (e, k, li) in edges {
+            let q = net.flow_on(e);
+            if q > 0 {
+                out.push(Alloc { node: k, line: li, qty: q });
+            }
+        }
+    }
+    Ok(Some(cost))
+}
+
+/// Exact least (perturbed) cost using only nodes of `set`, or `None` when
+/// nothing feasible costs less than `bound`. Each partial assignment of whole
+/// items costs one unit of `budget`; when it runs out the search stops and
+/// the answer is only the best found (the caller sees `*budget == 0`).
+pub(crate) fn eval_set(
+    c: &Compiled,
+    set: &[usize],
+    bound: Option<i128>,
+    budget: &mut u64,
+) -> Result<Option<Assignment>, RoutingError> {
+    let mut stock: Vec<SmallVec<[u64; 16]>> =
+        set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
+    let mut cap: Vec<u64> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
+    let mut used = vec![false; set.len()];
+    let mut cur: Vec<Alloc> = Vec::new();
+    let mut best: Option<Assignment> = None;
+    let mut ev = Eval {
+        c,
+        set,
+        bound,
+        stock: &mut stock,
+        cap: &mut cap,
+        used: &mut used,
+        cur: &mut cur,
+        best: &mut best,
+        budget,
+    };
+    ev.items(0, 0)?;
+    Ok(best)
+}
+
+struct Eval<'a> {
+    c: &'a Compiled,
+    set: &'a [usize],
+    bound: Option<i128>,
+    stock: &'a mut Vec<SmallVec<[u64; 16]>>,
+    cap: &'a mut Vec<u64>,
+    used: &'a mut Vec<bool>,
+    cur: &'a mut Vec<Alloc>,
+    best: &'a mut Option<Assignment>,
+    budget: &'a mut u64,
+}
+
+impl Eval<'_> {
+    fn limit(&self) -> Option<i128> {
+        match (&self.best, self.bound) {
+            (Some(b), Some(x)) => Some(b.cost.min(x)),
+            (Some(b), None) => Some(b.cost),
+            (None, x) => x,
+        }
+    }
+
+    /// Whole items from `idx` on, with `partial` cost so far.
+    fn items(&mut self, idx: usize, partial: i128) -> Result<(), RoutingError> {
+        if self.limit().is_some_and(|l| partial >= l) || *self.budget == 0 {
+            return Ok(());
+        }
+        *self.budget = self.budget.saturating_sub(1);
+        let Some(item) = self.c.items.get(idx) else { return self.leaf(partial) };
+        let item = item.clone();
+        let next = idx.saturating_add(1);
+        for i in 0..self.set.len() {
+            let Some(&k) = self.set.get(i) else { continue };
+            let Some(node) = self.c.nodes.get(k) else { continue };
+            if node.elig & item.mask != item.mask || self.cap.get(i).copied().unwrap_or(0) < item.qty {
+                continue;
+            }
+            let fits = item
+                .need
+                .iter()
+                .all(|&(s, q)| self.stock.get(i).and_then(|v| v.get(s)).is_some_and(|&have| have >= q));
+            if !fits {
+                continue;
+            }
+            let mut cost = partial;
+            let was_used = self.used.get(i).copied().unwrap_or(true);
+            if !was_used {
+                cost = add(cost, node.fixed)?;
+            }
+            for &(s, q) in &item.need {
+                cost = add(cost, mul(node.unit.get(s).copied().unwrap_or(0), q)?)?;
+            }
+            self.apply(i, &item, true);
+            let mark = self.cur.len();
+            for (li, l) in self.c.lines.iter().enumerate() {
+                if item.mask & bit(li) != 0 {
+                    self.cur.push(Alloc { node: k, line: li, qty: l.qty });
+                }
+            }
+            if let Some(u) = self.used.get_mut(i) {
+                *u = true;
+            }
+            let r = self.items(next, cost);
+            if let Some(u) = self.used.get_mut(i) {
+                *u = was_used;
+            }
+            self.cur.truncate(mark);
+            self.apply(i, &item, false);
+            r?;
+        }
+        if let Some(p) = self.c.penalty {
+            let cost = add(partial, mul(p, item.qty)?)?;
+            self.items(next, cost)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, i: usize, item: &super::compile::Item, take: bool) {
+        if let Some(c) = self.cap.get_mut(i) {
+            *c = if take { c.saturating_sub(item.qty) } else { c.saturating_add(item.qty) };
+        }
+        if let Some(st) = self.stock.get_mut(i) {
+            for &(s, q) in &item.need {
+                if let Some(v) = st.get_mut(s) {
+                    *v = if take { v.saturating_sub(q) } else { v.saturating_add(q) };
+                }
+            }
+        }
+    }
+
+    fn leaf(&mut self, partial: i128) -> Result<(), RoutingError> {
+        let mut allocs = self.cur.clone();
+        let penalty = self.c.penalty;
+        let flow = transport(
+            self.c,
+            self.set,
+            self.stock,
+            self.cap,
+            self.c.split_mask,
+            &|_| penalty,
+            Some(&mut allocs),
+        )?;
+        let Some(var) = flow else { return Ok(()) };
+        // Fixed costs of nodes the flow opened.
+        let mut cost = add(partial, var)?;
+        for (i, &k) in self.set.iter().enumerate() {
+            if self.used.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            if allocs.iter().any(|a| a.node == k) {
+                cost = add(cost, self.c.nodes.get(k).map_or(0, |n| n.fixed))?;
+            }
+        }
+        if self.limit().is_some_and(|l| cost >= l) {
+            return Ok(());
+        }
+        *self.best = Some(Assignment { cost, allocs });
+        Ok(())
+    }
+}
+
+/// The result of the branch-and-bound.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub(crate) best: Option<Assignment>,
+    pub(crate) complete: bool,
+    pub(crate) visits: u64,
+}
+
+/// Exact least perturbed cost over all node sets, within `max_visits`.
+///
+/// # Complexity
+///
+/// Worst case exponential in the number of candidate nodes (bounded by the
+/// visit limit); each visit solves a min-cost flow on O(set × SKUs + lines)
+/// vertices. Lower bounds (linear relaxation of the fixed costs, amortised
+/// over each node's usable capacity) prune almost every set on real orders.
+pub(crate) fn branch_and_bound(
+    c: &Compiled,
+    seed: Option<Assignment>,
+    max_visits: u64,
+) -> Result<Outcome, RoutingError> {
+    let mut best = seed;
+    if let Some(e) = empty_plan(c)? {
+        if best.as_ref().is_none_or(|b| e.cost < b.cost) {
+            best = Some(e);
+        }
+    }
+    if c.ship_complete {
+        return ship_complete(c, best);
+    }
+    let n = c.nodes.len();
+    let nl = c.lines.len();
+    let depth = c.max_ship.min(n).min(usize::try_from(c.demand).unwrap_or(usize::MAX));
+    // Per node: the units it could ship of this order and their cost, for
+    // the amortised bound and for the search order (most promising first).
+    let mut usable: Vec<u64> = Vec::with_capacity(n);
+    let mut alone: Vec<i128> = Vec::with_capacity(n);
+    let mut need: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
+    for node in &c.nodes {
+        need.iter_mut().for_each(|v| *v = 0);
+        for (li, l) in c.lines.iter().enumerate() {
+            if node.elig & bit(li) != 0 {
+                if let Some(v) = need.get_mut(l.sku) {
+                    *v = v.saturating_add(l.qty);
+                }
+            }
+        }
+        let mut units = 0u64;
+        let mut cost = node.fixed;
+        for (s, (&have, &want)) in node.stock.iter().zip(need.iter()).enumerate() {
+            let q = want.min(have);
+            if q > 0 {
+                units = units.saturating_add(q);
+                cost = add(cost, mul(node.unit.get(s).copied().unwrap_or(0), q)?)?;
+            }
+        }
+        usable.push(units.min(node.cap).max(1));
+        alone.push(cost);
+    }
+    // Search order: cost per unit the node could ship (integer division; it
+    // only orders the search), then index — both independent of input order.
+    let mut order: Vec<(i128, usize)> = (0..n)
+        .map(|k| {
+            let per = alone
+                .get(k)
+                .copied()
+                .unwrap_or(0)
+                .checked_div(i128::from(usable.get(k).copied().unwrap_or(1)));
+            (per.unwrap_or(i128::MAX), k)
+        })
+        .collect();
+    order.sort_unstable();
+    let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
+    // suffix[p * lines + l]: the least amortised unit cost of line l over the
+    // nodes at search positions p.. (NONE if none), flat for speed.
+    let mut suffix: Vec<i128> = vec![NONE; n.saturating_add(1).saturating_mul(nl)];
+    for p in (0..n).rev() {
+        let j = order.get(p).copied().unwrap_or(0);
+        let (Some(node), at, below) =
+            (c.nodes.get(j), p.saturating_mul(nl), p.saturating_add(1).saturating_mul(nl))
+        else {
+            continue;
+        };
+        let u = usable.get(j).copied().unwrap_or(1);
+        let share = node.fixed.checked_div(i128::from(u)).unwrap_or(node.fixed);
+        for (li, l) in c.lines.iter().enumerate() {
+            let mut v = suffix.get(below.saturating_add(li)).copied().unwrap_or(NONE);
+            if node.elig & bit(li) != 0 {
+                v = v.min(add(node.unit.get(l.sku).copied().unwrap_or(0), share)?);
+            }
+            if let Some(slot) = suffix.get_mut(at.saturating_add(li)) {
+                *slot = v;
+            }
+        }
+    }
+    // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
+    let mut base = 0i128;
+    for (li, l) in c.lines.iter().enumerate() {
+        let cheapest = c
+            .nodes
+            .iter()
+            .filter(|k| k.elig & bit(li) != 0)
+            .map(|k| k.unit.get(l.sku).copied().unwrap_or(0))
+            .chain(c.penalty)
+            .min();
+        if let Some(u) = cheapest {
+            base = add(base, mul(u, l.qty)?)?;
+        }
+    }
+    // Seed: the best single node that ships everything alone.
+    if c.max_ship >= 1 {
+        if let Some(a) = best_single(c)? {
+            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
+                best = Some(a);
+            }
+        }
+    }
+    // Seed: the greedy set cover's plan.
+    let greedy = super::heuristics::greedy(c)?;
+    if let Some(cost) = assignment_cost(c, &greedy)? {
+        if best.as_ref().is_none_or(|b| cost < b.cost) {
+            best = Some(Assignment { cost, allocs: greedy });
+        }
+    }
+    let mut s = Search {
+        c,
+        order,
+        suffix,
+        base,
+        depth,
+        best,
+        visits: 0,
+        budget: max_visits,
+        gave_up: false,
+        set: Vec::new(),
+    };
+    let none: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
+    s.children(0, 0, &none)?;
+    Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
+}
+
+struct Search<'a> {
+    c: &'a Compiled,
+    /// Search order: node indices, most promising first.
+    order: Vec<usize>,
+    suffix: Vec<i128>,
+    base: i128,
+    depth: usize,
+    best: Option<Assignment>,
+    visits: u64,
+    /// Work units left (node sets visited and whole-item assignments tried).
+    budget: u64,
+    gave_up: bool,
+    set: Vec<usize>,
+}
+
+impl Search<'_> {
+    fn tick(&mut self) -> bool {
+        if self.budget == 0 {
+            self.gave_up = true;
+        } else {
+            self.budget = self.budget.saturating_sub(1);
+            self.visits = self.visits.saturating_add(1);
+        }
+        !self.gave_up
+    }
+
+    /// The amortised bound of line `li` over search positions `pos..`.
+    fn future(&self, pos: usize, li: usize) -> Option<i128> {
+        let v = self.suffix.get(pos.saturating_mul(self.c.lines.len()).saturating_add(li)).copied()?;
+        (v != NONE).then_some(v)
+    }
+
+    fn best_cost(&self) -> Option<i128> {
+        self.best.as_ref().map(|b| b.cost)
+    }
+
+    /// Lower bound for every set extending `self.set` with nodes from `next` on.
+    fn bound(&self, fixed: i128, next: usize) -> Result<Option<i128>, RoutingError> {
+        let c = self.c;
+        let stock: Vec<SmallVec<[u64; 16]>> =
+            self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
+        let cap: Vec<u64> = self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
+        let more = self.set.len() < self.depth;
+        let penalty = c.penalty;
+        let outside = |li: usize| {
+            let fut = if more { self.future(next, li) } else { None };
+            match (fut, penalty) {
+                (Some(a), Some(p)) => Some(a.min(p)),
+                (a, p) => a.or(p),
+            }
+        };
+        let var = transport(c, &self.set, &stock, &cap, c.all_lines(), &outside, None)?;
+        match var {
+            Some(v) => Ok(Some(add(fixed, v)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn children(&mut self, next: usize, fixed: i128, smin: &[Option<i128>]) -> Result<(), RoutingError> {
+        if self.set.len() >= self.depth {
+            return Ok(());
+        }
+        let c = self.c;
+        let more = self.set.len().saturating_add(1) < self.depth;
+        let mut child_min: SmallVec<[Option<i128>; 16]> = SmallVec::from_slice(smin);
+        for pos in next..c.nodes.len() {
+            if self.gave_up {
+                return Ok(());
+            }
+            let Some(&j) = self.order.get(pos) else { continue };
+            let Some(node) = c.nodes.get(j) else { continue };
+            let f2 = add(fixed, node.fixed)?;
+            if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
+                continue;
+            }
+            // Cheap bound: every unit at the least of the set's unit costs, the
+            // amortised cost of later nodes, or the penalty; no capacities.
+            let after = pos.saturating_add(1);
+            let mut lb = f2;
+            let mut dead = false;
+            for (li, l) in c.lines.iter().enumerate() {
+                let own = (node.elig & bit(li) != 0).then(|| node.unit.get(l.sku).copied().unwrap_or(0));
+                let here = match (smin.get(li).copied().flatten(), own) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if let Some(slot) = child_min.get_mut(li) {
+                    *slot = here;
+                }
+                let fut = if more { self.future(after, li) } else { None };
+                let best_unit = [here, fut, c.penalty].into_iter().flatten().min();
+                match best_unit {
+                    Some(u) => lb = add(lb, mul(u, l.qty)?)?,
+                    None => dead = true,
+                }
+            }
+            if dead || self.best_cost().is_some_and(|b| lb >= b) {
+                continue;
+            }
+            if !self.tick() {
+                return Ok(());
+            }
+            self.set.push(j);
+            let r = self.visit(f2, after, &child_min);
+            self.set.pop();
+            r?;
+        }
+        Ok(())
+    }
+
+    fn visit(&mut self, fixed: i128, next: usize, smin: &[Option<i128>]) -> Result<(), RoutingError> {
+        let lb = self.bound(fixed, next)?;
+        let Some(lb) = lb else { return Ok(()) };
+        if self.best_cost().is_some_and(|b| lb >= b) {
+            return Ok(());
+        }
+        // The set itself.
+        if self.tick() {
+            let found = eval_set(self.c, &self.set, self.best_cost(), &mut self.budget)?;
+            if self.budget == 0 {
+                // The set's own search was cut short: what it found is
+                // valid, but the optimum is no longer proven.
+                self.gave_up = true;
+            }
+            if let Some(a) = found {
+                if self.best_cost().is_none_or(|b| a.cost < b) {
+                    self.best = Some(a);
+                }
+            }
+        }
+        self.children(next, fixed, smin)
+    }
+}
+
+/// The (perturbed) cost of an assignment, or `None` if it leaves units
+/// unfilled without a penalty.
+pub(crate) fn assignment_cost(c: &Compiled, allocs: &[Alloc]) -> Result<Option<i128>, RoutingError> {
+    let mut cost = 0i128;
+    let mut shipped: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.lines.len());
+    let mut opened: SmallVec<[usize; 16]> = SmallVec::new();
+    for a in allocs {
+        let (Some(node), Some(line)) = (c.nodes.get(a.node), c.lines.get(a.line)) else { continue };
+        if !opened.contains(&a.node) {
+            opened.push(a.node);
+            cost = add(cost, node.fixed)?;
+        }
+        cost = add(cost, mul(node.unit.get(line.sku).copied().unwrap_or(0), a.qty)?)?;
+        if let Some(s) = shipped.get_mut(a.line) {
+            *s = s.saturating_add(a.qty);
+        }
+    }
+    for (li, l) in c.lines.iter().enumerate() {
+        let left = l.qty.saturating_sub(shipped.get(li).copied().unwrap_or(0));
+        if left > 0 {
+            match c.penalty {
+                Some(p) => cost = add(cost, mul(p, left)?)?,
+                None => return Ok(None),
+            }
+        }
+    }
+    Ok(Some(cost))
+}
+
+/// The cheapest node that can ship the whole order alone, if any.
+fn best_single(c: &Compiled) -> Result<Option<Assignment>, RoutingError> {
+    let all = c.all_lines();
+    let mut need: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
+    for l in &c.lines {
+        if let Some(v) = need.get_mut(l.sku) {
+            *v = v.saturating_add(l.qty);
+        }
+    }
+    let mut best: Option<(i128, usize)> = None;
+    for (k, node) in c.nodes.iter().enumerate() {
+        if node.elig & all != all || node.cap < c.demand {
+            continue;
+        }
+        if need.iter().zip(node.stock.iter()).any(|(n, s)| s < n) {
+            continue;
+        }
+        let mut cost = node.fixed;
+        for l in &c.lines {
+            cost = add(cost, mul(node.unit.get(l.sku).copied().unwrap_or(0), l.qty)?)?;
+        }
+        if best.is_none_or(|(b, _)| cost < b) {
+            best = Some((cost, k));
+        }
+    }
+    Ok(best.map(|(cost, k)| Assignment {
+        cost,
+        allocs: c.lines.iter().enumerate().map(|(li, l)| Alloc { node: k, line: li, qty: l.qty }).collect(),
+    }))
+}
+
+/// `ship_complete`: one node ships everything, or (with a penalty) nothing ships.
+fn ship_complete(c: &Compiled, mut best: Option<Assignment>) -> Result<Outcome, RoutingError> {
+    let visits = u64::try_from(c.nodes.len()).unwrap_or(u64::MAX);
+    if c.max_ship >= 1 {
+        if let Some(a) = best_single(c)? {
+            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
+                best = Some(a);
+            }
+        }
+    }
+    Ok(Outcome { best, complete: true, visits })
+}
