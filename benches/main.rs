@@ -7,7 +7,8 @@
     clippy::indexing_slicing,
     clippy::panic,
     clippy::arithmetic_side_effects,
-    missing_docs
+    missing_docs,
+    unreachable_pub
 )]
 
 use criterion::Criterion;

@@ -46,7 +46,10 @@
 pub mod ledger;
 pub mod model;
 
-pub use ledger::{AdjustReason, Bucket, Command, CommandKind, Direction};
+pub use ledger::{
+    AdjustReason, BackorderPolicy, Bucket, Command, CommandKind, Direction, Event, EventKind, Ledger,
+    LedgerError, Outcome, Position, Rejection,
+};
 pub use model::{
     Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
     NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,

@@ -34,7 +34,11 @@ impl Location {
     ///
     /// [`ModelError::BadLocation`] when either is not finite or out of range.
     pub fn new(lat: f64, lon: f64) -> Result<Self, ModelError> {
-        if !lat.is_finite() || !lon.is_finite() || !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        if !lat.is_finite()
+            || !lon.is_finite()
+            || !(-90.0..=90.0).contains(&lat)
+            || !(-180.0..=180.0).contains(&lon)
+        {
             return Err(ModelError::BadLocation { lat, lon });
         }
         Ok(Self { lat, lon })

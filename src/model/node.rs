@@ -1,6 +1,6 @@
 //! Fulfilment nodes and what they can do.
 
-use super::{Location, Money, ModelError, NodeId, Qty};
+use super::{Location, ModelError, Money, NodeId, Qty};
 
 /// What kind of place a node is. It labels the node for reporting and for
 /// policies (e.g. which nodes take store pickups); routing cost never depends on it.
