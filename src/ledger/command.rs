@@ -138,7 +138,7 @@ impl BackorderPolicy {
 /// What a command does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case", tag = "op"))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum CommandKind {
     /// Makes sure at least `nodes` nodes (ids `0..nodes`) and `skus` SKUs

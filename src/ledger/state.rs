@@ -795,7 +795,10 @@ impl Ledger {
     /// # Errors
     ///
     /// [`BatchRejection`] with the index of the first failing command and
-    /// its error (time going backwards is reported at index 0).
+    /// its error. Each command gets the same checks, in the same order, as
+    /// with [`Ledger::apply`] (so a batch re-sent at an earlier time returns
+    /// the original outcomes; time going backwards is reported at the first
+    /// command that is not a duplicate).
     ///
     /// ```
     /// # use omniroute::ledger::*; use omniroute::*;
@@ -817,14 +820,15 @@ impl Ledger {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn apply_batch(&mut self, cmds: &[Command], now: Timestamp) -> Result<Vec<Outcome>, BatchRejection> {
-        self.check_time(now).map_err(|error| BatchRejection { index: 0, error })?;
         let outer = self.undo.replace(Vec::new());
         let mut out = Vec::with_capacity(cmds.len());
         let mut failed = None;
         for (index, cmd) in cmds.iter().enumerate() {
             let r = match self.seen(cmd) {
                 Some(r) => r,
-                None => self.execute(cmd, now, None).map(Outcome::Applied),
+                None => {
+                    self.check_time(now).and_then(|()| self.execute(cmd, now, None)).map(Outcome::Applied)
+                }
             };
             match r {
                 Ok(o) => out.push(o),
