@@ -13,10 +13,12 @@
 
 use criterion::Criterion;
 
+mod ledger;
 mod model;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     model::benches(&mut c);
+    ledger::benches(&mut c);
     c.final_summary();
 }

@@ -32,6 +32,20 @@ pub enum Bucket {
     ReturnsPending,
 }
 
+impl core::fmt::Display for Bucket {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::OnHand => "on_hand",
+            Self::Reserved => "reserved",
+            Self::Allocated => "allocated",
+            Self::Inbound => "inbound",
+            Self::Quarantine => "quarantine",
+            Self::Damaged => "damaged",
+            Self::ReturnsPending => "returns_pending",
+        })
+    }
+}
+
 impl Bucket {
     /// Whether units in this bucket are physically present (and so can be moved).
     #[must_use]

@@ -115,7 +115,7 @@ pub enum LedgerError {
     /// assert_eq!(err.error, LedgerError::NotPhysical { bucket: Bucket::Reserved });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[error("bucket {bucket:?} is not physical")]
+    #[error("bucket {bucket} is not physical")]
     NotPhysical {
         /// The bucket.
         bucket: Bucket,
@@ -130,7 +130,7 @@ pub enum LedgerError {
     /// assert_eq!(err.error, LedgerError::SameBucket { bucket: Bucket::Damaged });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[error("move from bucket {bucket:?} to itself")]
+    #[error("move from bucket {bucket} to itself")]
     SameBucket {
         /// The bucket named twice.
         bucket: Bucket,
@@ -277,7 +277,7 @@ pub enum LedgerError {
     /// assert_eq!(err.error, LedgerError::ReservationResolved { reservation: r, resolution: Resolution::Released });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[error("reservation {reservation} was already resolved ({resolution:?})")]
+    #[error("reservation {reservation} was already resolved ({})", match resolution { Resolution::Committed => "committed", Resolution::Released => "released", Resolution::Expired => "expired" })]
     ReservationResolved {
         /// The reservation's entry id.
         reservation: EntryId,
@@ -423,7 +423,7 @@ pub enum LedgerError {
     /// assert!(matches!(err.error, LedgerError::Insufficient { available, .. } if available == Qty::ZERO));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[error("insufficient {bucket:?} at {node}/{sku}: {requested} requested, {available} available")]
+    #[error("insufficient {bucket} at {node}/{sku}: {requested} requested, {available} available")]
     Insufficient {
         /// The node.
         node: NodeId,
@@ -449,7 +449,7 @@ pub enum LedgerError {
     /// assert!(matches!(err.error, LedgerError::Overflow { bucket: Some(Bucket::ReturnsPending), .. }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[error("arithmetic overflow at {node}/{sku} in {bucket:?}")]
+    #[error("arithmetic overflow at {node}/{sku} ({})", bucket.map_or("version", |b| match b { Bucket::OnHand => "on_hand", Bucket::Reserved => "reserved", Bucket::Allocated => "allocated", Bucket::Inbound => "inbound", Bucket::Quarantine => "quarantine", Bucket::Damaged => "damaged", Bucket::ReturnsPending => "returns_pending" }))]
     Overflow {
         /// The node.
         node: NodeId,
