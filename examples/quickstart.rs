@@ -19,21 +19,26 @@ fn print_event(step: &str, event: &Event) {
     println!("{step:<10} {text}");
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// Runs the walkthrough (also run by the integration tests).
+pub fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ledger = Ledger::new();
     let warehouse = NodeId::new(0);
     let sku = Sku::new(0);
     // The host supplies time (here: milliseconds since the Unix epoch).
     let t0 = Timestamp::from_unix_ms(1_700_000_000_000);
-    let minutes = |m: i64| t0.checked_add_ms(m * 60_000);
+    let minutes = |m: i64| t0.checked_add_ms(m.saturating_mul(60_000));
 
     // Every command carries a caller-chosen, non-zero entry id: its idempotency key.
     let register = Command::new(EntryId::new(1)?, CommandKind::Register { nodes: 1, skus: 1 });
-    let receive =
-        Command::new(EntryId::new(2)?, CommandKind::Receive { node: warehouse, sku, qty: Qty::new(10), inbound: None });
+    let receive = Command::new(
+        EntryId::new(2)?,
+        CommandKind::Receive { node: warehouse, sku, qty: Qty::new(10), inbound: None },
+    );
     let cart = EntryId::new(3)?; // the reserve's entry id names the reservation
-    let reserve =
-        Command::new(cart, CommandKind::Reserve { node: warehouse, sku, qty: Qty::new(3), expires_at: Some(minutes(30)?) });
+    let reserve = Command::new(
+        cart,
+        CommandKind::Reserve { node: warehouse, sku, qty: Qty::new(3), expires_at: Some(minutes(30)?) },
+    );
     let commit = Command::new(EntryId::new(4)?, CommandKind::Commit { reservation: cart, qty: Qty::new(2) });
     let ship = Command::new(EntryId::new(5)?, CommandKind::Ship { node: warehouse, sku, qty: Qty::new(2) });
 
@@ -51,7 +56,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let p = ledger.position(warehouse, sku)?;
         println!(
             "{:<10} on_hand={} reserved={} allocated={} available={} version={}",
-            "", p.on_hand, p.reserved, p.allocated, p.available(), p.version
+            "",
+            p.on_hand,
+            p.reserved,
+            p.allocated,
+            p.available(),
+            p.version
         );
     }
 
@@ -62,8 +72,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Bad input gets a clear error and changes nothing.
-    let too_much =
-        Command::new(EntryId::new(6)?, CommandKind::Reserve { node: warehouse, sku, qty: Qty::new(99), expires_at: None });
+    let too_much = Command::new(
+        EntryId::new(6)?,
+        CommandKind::Reserve { node: warehouse, sku, qty: Qty::new(99), expires_at: None },
+    );
     match ledger.apply(&too_much, minutes(62)?) {
         Err(rejection) => {
             println!("{:<10} {}", "rejected", rejection.error);

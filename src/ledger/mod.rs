@@ -113,6 +113,7 @@
 mod command;
 mod error;
 mod event;
+mod hash;
 mod state;
 
 pub use command::{AdjustReason, BackorderPolicy, Bucket, Command, CommandKind, Direction};

@@ -4,6 +4,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use indexmap::IndexMap;
 
+use super::hash::IdHashBuilder;
+
 use super::event::{ExpiredHold, Hold, Position, Receipt};
 use super::{
     BackorderPolicy, BatchRejection, Bucket, Command, CommandKind, Direction, Event, EventKind, LedgerError,
@@ -13,6 +15,9 @@ use crate::model::{EntryId, NodeId, Qty, Sku, Timestamp};
 
 /// (sku, node): SKU first so one SKU's positions are adjacent in sorted maps.
 type Key = (u32, u32);
+
+/// Insertion-ordered map with the ledger's seeded fast hasher.
+type Map<K, V> = IndexMap<K, V, IdHashBuilder>;
 
 /// Tuning of the ledger. Part of the ledger's state (and its snapshot).
 ///
@@ -143,15 +148,15 @@ pub struct Ledger {
     skus: Vec<SkuState>,
     cold: BTreeMap<Key, Cold>,
     overrides: BTreeMap<Key, BackorderPolicy>,
-    holds: IndexMap<EntryId, Hold>,
+    holds: Map<EntryId, Hold>,
     holds_by_pos: BTreeSet<(Key, u128)>,
     expiry: BTreeSet<(Timestamp, u128)>,
-    receipts: IndexMap<EntryId, Receipt>,
+    receipts: Map<EntryId, Receipt>,
     receipts_by_pos: BTreeSet<(Key, u128)>,
-    resolved: IndexMap<EntryId, Resolution>,
+    resolved: Map<EntryId, Resolution>,
     journal: VecDeque<Movement>,
     last_count: BTreeMap<Key, Timestamp>,
-    memo: IndexMap<EntryId, Event>,
+    memo: Map<EntryId, Event>,
     undo: Option<Vec<Undo>>,
 }
 
@@ -351,6 +356,19 @@ impl Ledger {
         self.memo.len()
     }
 
+    /// Reserves room for `additional` more entry ids in the idempotency
+    /// table, so a host that knows its volume avoids rehashing on the hot
+    /// path. Changes no observable state.
+    ///
+    /// ```
+    /// let mut l = omniroute::ledger::Ledger::new();
+    /// l.reserve_entries(1_000);
+    /// assert_eq!(l.entry_count(), 0);
+    /// ```
+    pub fn reserve_entries(&mut self, additional: usize) {
+        self.memo.reserve(additional);
+    }
+
     /// The event recorded under an entry id, if any.
     #[must_use]
     pub fn event_of(&self, entry: EntryId) -> Option<&Event> {
@@ -491,11 +509,19 @@ impl Ledger {
     }
 
     fn set_hot(&mut self, k: Key, new: Hot) {
+        let nodes = self.nodes as usize;
         let Some(st) = self.skus.get_mut(k.0 as usize) else { return };
         let old_len = st.positions.len();
         let idx = k.1 as usize;
         if idx >= old_len {
-            st.positions.resize(idx.saturating_add(1), Hot::default());
+            // Grow by doubling, but never past the registered node count, so a
+            // SKU stocked everywhere carries no slack.
+            let need = idx.saturating_add(1);
+            if need > st.positions.capacity() {
+                let target = need.max(old_len.saturating_mul(2).min(nodes));
+                st.positions.reserve_exact(target.saturating_sub(old_len));
+            }
+            st.positions.resize(need, Hot::default());
         }
         let Some(slot) = st.positions.get_mut(idx) else { return };
         let old = *slot;
@@ -1129,10 +1155,16 @@ impl Ledger {
                 let mut hot = self.hot(k);
                 hot.on_hand = add(hot.on_hand, qty.get(), node, sku, Bucket::OnHand)?;
                 let hot = bumped(hot, node, sku)?;
-                let mut cold = self.cold_of(k);
-                cold.inbound = sub(cold.inbound, drawn, node, sku, Bucket::Inbound)?;
+                let cold = match inbound {
+                    Some(_) => {
+                        let mut cold = self.cold_of(k);
+                        cold.inbound = sub(cold.inbound, drawn, node, sku, Bucket::Inbound)?;
+                        Some(cold)
+                    }
+                    None => None,
+                };
                 self.set_hot(k, hot);
-                if let Some(id) = inbound {
+                if let (Some(id), Some(cold)) = (inbound, cold) {
                     self.set_cold(k, cold);
                     self.set_receipt_remaining(id, remaining);
                 }
