@@ -102,6 +102,15 @@ struct Movement {
     increase: bool,
 }
 
+/// What the idempotency table remembers per entry id: the event, and for a
+/// reservation how it was resolved (kept here rather than in a second table,
+/// so resolving a hold adds no new record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Memo {
+    event: Event,
+    resolution: Option<Resolution>,
+}
+
 /// The inverse of one mutation, for rolling back a batch or a replay.
 #[derive(Debug, Clone)]
 enum Undo {
@@ -153,10 +162,9 @@ pub struct Ledger {
     expiry: BTreeSet<(Timestamp, u128)>,
     receipts: Map<EntryId, Receipt>,
     receipts_by_pos: BTreeSet<(Key, u128)>,
-    resolved: Map<EntryId, Resolution>,
     journal: VecDeque<Movement>,
     last_count: BTreeMap<Key, Timestamp>,
-    memo: Map<EntryId, Event>,
+    memo: Map<EntryId, Memo>,
     undo: Option<Vec<Undo>>,
 }
 
@@ -372,12 +380,12 @@ impl Ledger {
     /// The event recorded under an entry id, if any.
     #[must_use]
     pub fn event_of(&self, entry: EntryId) -> Option<&Event> {
-        self.memo.get(&entry)
+        self.memo.get(&entry).map(|m| &m.event)
     }
 
     /// Every remembered event in the order it was recorded: a full event log.
     pub fn events(&self) -> impl Iterator<Item = &Event> + '_ {
-        self.memo.values()
+        self.memo.values().map(|m| &m.event)
     }
 
     fn check_node(&self, node: NodeId) -> Result<(), LedgerError> {
@@ -465,7 +473,7 @@ impl Ledger {
     /// How a reservation was resolved, if it was.
     #[must_use]
     pub fn resolution(&self, reservation: EntryId) -> Option<Resolution> {
-        self.resolved.get(&reservation).copied()
+        self.memo.get(&reservation).and_then(|m| m.resolution)
     }
 
     /// The open inbound receipts (purchase orders and transfers in transit)
@@ -555,7 +563,9 @@ impl Ledger {
     }
 
     fn resolve(&mut self, id: EntryId, how: Resolution) {
-        self.resolved.insert(id, how);
+        if let Some(m) = self.memo.get_mut(&id) {
+            m.resolution = Some(how);
+        }
         self.log(Undo::Resolved(id));
     }
 
@@ -596,7 +606,7 @@ impl Ledger {
                 }
             }
         }
-        self.memo.insert(event.entry, event.clone());
+        self.memo.insert(event.entry, Memo { event: event.clone(), resolution: None });
         self.log(Undo::Memo(event.entry));
         event
     }
@@ -664,7 +674,9 @@ impl Ledger {
                     self.receipts_by_pos.insert((key(receipt.node, receipt.sku), id.get()));
                 }
                 Undo::Resolved(id) => {
-                    self.resolved.swap_remove(&id);
+                    if let Some(m) = self.memo.get_mut(&id) {
+                        m.resolution = None;
+                    }
                 }
                 Undo::JournalPushed => {
                     self.journal.pop_back();
@@ -762,7 +774,7 @@ impl Ledger {
     }
 
     fn seen(&self, cmd: &Command) -> Option<Result<Outcome, LedgerError>> {
-        let ev = self.memo.get(&cmd.entry)?;
+        let ev = &self.memo.get(&cmd.entry)?.event;
         let original = ev.command();
         Some(match first_difference(&original, &cmd.kind) {
             Some(field) => {
@@ -1060,8 +1072,8 @@ impl Ledger {
                 }
                 Ok(*h)
             }
-            None => Err(match self.resolved.get(&id) {
-                Some(r) => LedgerError::ReservationResolved { reservation: id, resolution: *r },
+            None => Err(match self.memo.get(&id).and_then(|m| m.resolution) {
+                Some(r) => LedgerError::ReservationResolved { reservation: id, resolution: r },
                 None => LedgerError::UnknownReservation { reservation: id },
             }),
         }
@@ -1481,7 +1493,7 @@ impl Ledger {
             if h.expires_at.is_some_and(|t| !self.expiry.contains(&(t, id.get()))) {
                 return broken(format!("reservation {id} missing from the expiry index"));
             }
-            if self.resolved.contains_key(id) {
+            if self.resolution(*id).is_some() {
                 return broken(format!("reservation {id} is both live and resolved"));
             }
             let e = reserved.entry(k).or_insert(0);
@@ -1534,7 +1546,7 @@ impl Ledger {
         if self.journal.iter().zip(self.journal.iter().skip(1)).any(|(a, b)| a.at > b.at) {
             return broken("count journal out of time order".into());
         }
-        if let Some((id, _)) = self.memo.iter().find(|(id, ev)| **id != ev.entry) {
+        if let Some((id, _)) = self.memo.iter().find(|(id, m)| **id != m.event.entry) {
             return broken(format!("event filed under {id} names another entry"));
         }
         Ok(())
@@ -1580,10 +1592,10 @@ impl From<Ledger> for LedgerRepr {
             overrides: l.overrides.into_iter().collect(),
             holds: l.holds.into_iter().collect(),
             receipts: l.receipts.into_iter().collect(),
-            resolved: l.resolved.into_iter().collect(),
+            resolved: l.memo.iter().filter_map(|(id, m)| m.resolution.map(|r| (*id, r))).collect(),
             journal: l.journal.into_iter().collect(),
             last_count: l.last_count.into_iter().collect(),
-            events: l.memo.into_values().collect(),
+            events: l.memo.into_values().map(|m| m.event).collect(),
         }
     }
 }
@@ -1607,11 +1619,20 @@ impl TryFrom<LedgerRepr> for Ledger {
             l.receipts_by_pos.insert((key(rc.node, rc.sku), id.get()));
             l.receipts.insert(id, rc);
         }
-        l.resolved = r.resolved.into_iter().collect();
         l.journal = r.journal.into_iter().collect();
         l.last_count = r.last_count.into_iter().collect();
         for ev in r.events {
-            l.memo.insert(ev.entry, ev);
+            l.memo.insert(ev.entry, Memo { event: ev, resolution: None });
+        }
+        for (id, how) in r.resolved {
+            match l.memo.get_mut(&id) {
+                Some(m) if matches!(m.event.kind, EventKind::Reserved { .. }) => m.resolution = Some(how),
+                _ => {
+                    return Err(LedgerError::InvariantBroken {
+                        detail: format!("resolution of {id}, not a reservation"),
+                    });
+                }
+            }
         }
         l.check_invariants()?;
         Ok(l)
