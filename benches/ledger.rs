@@ -109,16 +109,20 @@ pub fn benches(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
-        // Receives only: the cheapest position write plus the idempotency record.
+        // Receives only, on 30,000 distinct scattered positions, pre-sized.
         let receives: Vec<Command> = (0..n)
             .map(|i| {
                 let (node, sku) = pos(i);
                 Command::new(id(i), CommandKind::Receive { node, sku, qty: Qty::new(1), inbound: None })
             })
             .collect();
-        g.bench_function(format!("receive/{n}"), |b| {
+        g.bench_function(format!("receive_presized/{n}"), |b| {
             b.iter_batched(
-                || base.clone(),
+                || {
+                    let mut l = base.clone();
+                    l.reserve_entries(n as usize);
+                    l
+                },
                 |mut l| {
                     for cmd in &receives {
                         black_box(l.apply(black_box(cmd), now).unwrap());
@@ -130,9 +134,13 @@ pub fn benches(c: &mut Criterion) {
             )
         });
         // The same stream as one atomic batch (undo log on).
-        g.bench_function(format!("batch_reserve_commit_receive/{n}"), |b| {
+        g.bench_function(format!("batch_reserve_commit_receive_presized/{n}"), |b| {
             b.iter_batched(
-                || base.clone(),
+                || {
+                    let mut l = base.clone();
+                    l.reserve_entries(n as usize);
+                    l
+                },
                 |mut l| {
                     let out = l.apply_batch(black_box(&cmds), now).unwrap();
                     assert_eq!(out.len() as u64, n);
