@@ -240,9 +240,26 @@ impl Event {
     /// ```
     #[must_use]
     pub fn command(&self) -> CommandKind {
+        self.kind.command()
+    }
+
+    /// The recorded error, if this event records a rejected command.
+    #[must_use]
+    pub fn rejection(&self) -> Option<&LedgerError> {
+        match &self.kind {
+            EventKind::Rejected { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl EventKind {
+    /// Rebuilds the command this event records (see [`Event::command`]).
+    #[must_use]
+    pub fn command(&self) -> CommandKind {
         use CommandKind as C;
         use EventKind as E;
-        match &self.kind {
+        match self {
             E::Registered { nodes, skus } => C::Register { nodes: *nodes, skus: *skus },
             E::BackorderSet { sku, node, policy } => {
                 C::SetBackorder { sku: *sku, node: *node, policy: *policy }
@@ -284,15 +301,6 @@ impl Event {
             E::Shipped { node, sku, qty } => C::Ship { node: *node, sku: *sku, qty: *qty },
             E::ReturnReceived { node, sku, qty } => C::ReturnReceipt { node: *node, sku: *sku, qty: *qty },
             E::Rejected { command, .. } => (**command).clone(),
-        }
-    }
-
-    /// The recorded error, if this event records a rejected command.
-    #[must_use]
-    pub fn rejection(&self) -> Option<&LedgerError> {
-        match &self.kind {
-            EventKind::Rejected { error, .. } => Some(error),
-            _ => None,
         }
     }
 }

@@ -105,10 +105,20 @@ struct Movement {
 /// What the idempotency table remembers per entry id: the event, and for a
 /// reservation how it was resolved (kept here rather than in a second table,
 /// so resolving a hold adds no new record).
+///
+/// The entry id is the map's key and is not stored again: a record is 64
+/// bytes instead of the 96 a whole [`Event`] plus resolution would take.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Memo {
-    event: Event,
+    kind: EventKind,
+    at: Timestamp,
     resolution: Option<Resolution>,
+}
+
+impl Memo {
+    fn event(&self, entry: EntryId) -> Event {
+        Event { entry, at: self.at, kind: self.kind.clone() }
+    }
 }
 
 /// The inverse of one mutation, for rolling back a batch or a replay.
@@ -379,13 +389,13 @@ impl Ledger {
 
     /// The event recorded under an entry id, if any.
     #[must_use]
-    pub fn event_of(&self, entry: EntryId) -> Option<&Event> {
-        self.memo.get(&entry).map(|m| &m.event)
+    pub fn event_of(&self, entry: EntryId) -> Option<Event> {
+        self.memo.get(&entry).map(|m| m.event(entry))
     }
 
     /// Every remembered event in the order it was recorded: a full event log.
-    pub fn events(&self) -> impl Iterator<Item = &Event> + '_ {
-        self.memo.values().map(|m| &m.event)
+    pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
+        self.memo.iter().map(|(id, m)| m.event(*id))
     }
 
     fn check_node(&self, node: NodeId) -> Result<(), LedgerError> {
@@ -606,7 +616,7 @@ impl Ledger {
                 }
             }
         }
-        self.memo.insert(event.entry, Memo { event: event.clone(), resolution: None });
+        self.memo.insert(event.entry, Memo { kind: event.kind.clone(), at: event.at, resolution: None });
         self.log(Undo::Memo(event.entry));
         event
     }
@@ -774,15 +784,15 @@ impl Ledger {
     }
 
     fn seen(&self, cmd: &Command) -> Option<Result<Outcome, LedgerError>> {
-        let ev = &self.memo.get(&cmd.entry)?.event;
-        let original = ev.command();
+        let m = self.memo.get(&cmd.entry)?;
+        let original = m.kind.command();
         Some(match first_difference(&original, &cmd.kind) {
             Some(field) => {
                 Err(LedgerError::IdempotencyConflict { entry: cmd.entry, field: field.to_owned() })
             }
-            None => match ev.rejection() {
-                Some(e) => Err(e.clone()),
-                None => Ok(Outcome::AlreadyApplied(ev.clone())),
+            None => match &m.kind {
+                EventKind::Rejected { error, .. } => Err((**error).clone()),
+                _ => Ok(Outcome::AlreadyApplied(m.event(cmd.entry))),
             },
         })
     }
@@ -1465,7 +1475,7 @@ impl Ledger {
     ///   `inbound` the sum of its open receipts; every hold and receipt is
     ///   positive and the indexes agree with them;
     /// - no reservation is both live and resolved; the count journal is in
-    ///   time order; every remembered event is filed under its own entry id.
+    ///   time order.
     ///
     /// # Errors
     ///
@@ -1546,9 +1556,6 @@ impl Ledger {
         if self.journal.iter().zip(self.journal.iter().skip(1)).any(|(a, b)| a.at > b.at) {
             return broken("count journal out of time order".into());
         }
-        if let Some((id, _)) = self.memo.iter().find(|(id, m)| **id != m.event.entry) {
-            return broken(format!("event filed under {id} names another entry"));
-        }
         Ok(())
     }
 
@@ -1595,7 +1602,7 @@ impl From<Ledger> for LedgerRepr {
             resolved: l.memo.iter().filter_map(|(id, m)| m.resolution.map(|r| (*id, r))).collect(),
             journal: l.journal.into_iter().collect(),
             last_count: l.last_count.into_iter().collect(),
-            events: l.memo.into_values().map(|m| m.event).collect(),
+            events: l.memo.into_iter().map(|(id, m)| Event { entry: id, at: m.at, kind: m.kind }).collect(),
         }
     }
 }
@@ -1622,11 +1629,11 @@ impl TryFrom<LedgerRepr> for Ledger {
         l.journal = r.journal.into_iter().collect();
         l.last_count = r.last_count.into_iter().collect();
         for ev in r.events {
-            l.memo.insert(ev.entry, Memo { event: ev, resolution: None });
+            l.memo.insert(ev.entry, Memo { kind: ev.kind, at: ev.at, resolution: None });
         }
         for (id, how) in r.resolved {
             match l.memo.get_mut(&id) {
-                Some(m) if matches!(m.event.kind, EventKind::Reserved { .. }) => m.resolution = Some(how),
+                Some(m) if matches!(m.kind, EventKind::Reserved { .. }) => m.resolution = Some(how),
                 _ => {
                     return Err(LedgerError::InvariantBroken {
                         detail: format!("resolution of {id}, not a reservation"),

@@ -379,7 +379,7 @@ fn overflow() {
 #[test]
 fn replay_diverged_and_invariant_broken() {
     let l = setup();
-    let events: Vec<_> = l.events().cloned().collect();
+    let events: Vec<_> = l.events().collect();
     let mut bad = events.clone();
     if let omniroute::EventKind::Received { qty, .. } = &mut bad[1].kind {
         *qty = Qty::new(3);
@@ -420,7 +420,7 @@ fn a_failed_first_attempt_stays_failed_even_when_stock_arrives() {
     assert_eq!(again.error, first.error);
     assert!(again.record.is_none());
     // The failure survives replay.
-    let replayed = Ledger::replay(&l.events().cloned().collect::<Vec<_>>()).unwrap();
+    let replayed = Ledger::replay(&l.events().collect::<Vec<_>>()).unwrap();
     let mut r2 = replayed.clone();
     assert_eq!(r2.apply(&c, t(12)).unwrap_err().error, first.error);
 }

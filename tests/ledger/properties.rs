@@ -185,7 +185,7 @@ fn replay_and_snapshot_plus_tail_equal_the_live_state() {
         let bytes = serde_json::to_vec(&l).unwrap();
         assert_eq!(serde_json::to_vec(&Ledger::replay(&events).unwrap()).unwrap(), bytes, "case {case}");
         // The ledger's own event log is the same log.
-        let own: Vec<Event> = l.events().cloned().collect();
+        let own: Vec<Event> = l.events().collect();
         assert_eq!(own, events);
         let cut = events.len() / 3;
         let head = Ledger::replay(&events[..cut]).unwrap();
