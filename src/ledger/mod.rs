@@ -46,8 +46,9 @@
 //!   conditions of the call, not of the command, and are not remembered:
 //!   conflict, time going backwards and version mismatch.
 //!
-//! The table grows by one event per entry id (see BENCHMARKS.md for its
-//! cost per command).
+//! The table grows by one record per entry id for the life of the ledger
+//! (about 100 bytes; see BENCHMARKS.md) and is never pruned: there is no
+//! retention policy yet. [`Ledger::reserve_entries`] pre-sizes it.
 //!
 //! # Reservations
 //!

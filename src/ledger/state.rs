@@ -375,8 +375,9 @@ impl Ledger {
     }
 
     /// Reserves room for `additional` more entry ids in the idempotency
-    /// table, so a host that knows its volume avoids rehashing on the hot
-    /// path. Changes no observable state.
+    /// table (and as many on-hand movements in the count journal), so a host
+    /// that knows its volume avoids rehashing on the hot path. Changes no
+    /// observable state.
     ///
     /// ```
     /// let mut l = omniroute::ledger::Ledger::new();
@@ -385,6 +386,7 @@ impl Ledger {
     /// ```
     pub fn reserve_entries(&mut self, additional: usize) {
         self.memo.reserve(additional);
+        self.journal.reserve(additional);
     }
 
     /// The event recorded under an entry id, if any.
