@@ -1552,6 +1552,17 @@ impl Ledger {
                 return broken(format!("node#{}/sku#{}: balances outside the position arrays", k.1, k.0));
             }
         }
+        for k in self.overrides.keys().chain(self.last_count.keys()) {
+            if k.0 as usize >= self.skus.len() || k.1 >= self.nodes {
+                return broken(format!(
+                    "node#{}/sku#{}: policy or count of an unregistered position",
+                    k.1, k.0
+                ));
+            }
+        }
+        if self.journal.iter().any(|m| m.sku as usize >= self.skus.len() || m.node >= self.nodes) {
+            return broken("journal names an unregistered position".into());
+        }
         if self.cold.values().any(|c| *c == Cold::default()) {
             return broken("an empty cold record is stored".into());
         }
