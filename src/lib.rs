@@ -65,8 +65,8 @@ pub mod ledger;
 pub mod model;
 
 pub use ledger::{
-    AdjustReason, BackorderPolicy, Bucket, Command, CommandKind, Direction, Event, EventKind, Ledger,
-    LedgerError, Outcome, Position, Rejection,
+    AdjustReason, BackorderPolicy, BatchRejection, Bucket, Command, CommandKind, Direction, Event, EventKind,
+    ExpiredHold, Hold, Ledger, LedgerError, LedgerOptions, Outcome, Position, Receipt, Rejection, Resolution,
 };
 pub use model::{
     Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
