@@ -263,6 +263,13 @@ pub enum CommandKind {
         /// How much arrived.
         qty: Qty,
     },
+    /// Closes an open inbound receipt or transfer without receiving the
+    /// rest: a cancelled purchase order, or units lost in transit. What was
+    /// still expected leaves `Inbound` at the receiving node.
+    CloseInbound {
+        /// The `ExpectInbound` or `TransferOut` entry.
+        inbound: EntryId,
+    },
     /// Holds `qty` of `OnHand` for a cart, checkout or order until committed,
     /// released or expired. The command's entry id names the reservation.
     Reserve {

@@ -159,6 +159,20 @@ pub enum EventKind {
         /// Whether the transfer is now complete.
         closed: bool,
     },
+    /// `CloseInbound` applied: the receipt is closed and `remaining` left
+    /// `Inbound` at `node`.
+    InboundClosed {
+        /// The receipt or transfer.
+        inbound: EntryId,
+        /// Receiving node.
+        node: NodeId,
+        /// SKU.
+        sku: Sku,
+        /// Units that were still expected.
+        remaining: Qty,
+        /// The sending node for a transfer.
+        from: Option<NodeId>,
+    },
     /// `Reserve` applied: a hold named by the entry id.
     Reserved {
         /// Node.
@@ -288,6 +302,7 @@ impl EventKind {
                 C::TransferOut { node: *node, to: *to, sku: *sku, qty: *qty, eta: *eta }
             }
             E::TransferredIn { transfer, qty, .. } => C::TransferIn { transfer: *transfer, qty: *qty },
+            E::InboundClosed { inbound, .. } => C::CloseInbound { inbound: *inbound },
             E::Reserved { node, sku, qty, expires_at } => {
                 C::Reserve { node: *node, sku: *sku, qty: *qty, expires_at: *expires_at }
             }

@@ -84,7 +84,9 @@
 //! # Transfers and inbound
 //!
 //! `ExpectInbound` opens a receipt named by its entry id; `Receive` with
-//! `inbound: Some(id)` draws it down (an over-receipt closes it).
+//! `inbound: Some(id)` draws it down (an over-receipt closes it);
+//! `CloseInbound` closes a receipt or transfer short (a cancelled order,
+//! units lost in transit).
 //! `TransferOut` takes on-hand at the sender and opens a transfer receipt,
 //! named by its entry id, at the receiver (inbound there until
 //! `TransferIn`). [`Ledger::inbound`] lists a position's open receipts with

@@ -301,6 +301,7 @@ fn first_difference(a: &CommandKind, b: &CommandKind) -> Option<&'static str> {
             diff!(reservation: r1, r2; qty: q1, q2)
         }
         (C::Release { reservation: r1 }, C::Release { reservation: r2 }) => diff!(reservation: r1, r2),
+        (C::CloseInbound { inbound: i1 }, C::CloseInbound { inbound: i2 }) => diff!(inbound: i1, i2),
         (C::ExpireDue, C::ExpireDue) => None,
         (C::Ship { node: n1, sku: s1, qty: q1 }, C::Ship { node: n2, sku: s2, qty: q2 }) => {
             diff!(node: n1, n2; sku: s1, s2; qty: q1, q2)
@@ -1362,6 +1363,18 @@ impl Ledger {
                 self.set_receipt_remaining(transfer, remaining);
                 self.journal(now, k, qty.get(), true);
                 Ok(EventKind::TransferredIn { transfer, node, from, sku, qty, closed: remaining == 0 })
+            }
+            C::CloseInbound { inbound } => {
+                let r = *self.receipts.get(&inbound).ok_or(LedgerError::UnknownInbound { inbound })?;
+                let (node, sku) = (r.node, r.sku);
+                let k = key(node, sku);
+                let mut cold = self.cold_of(k);
+                cold.inbound = sub(cold.inbound, r.remaining.get(), node, sku, Bucket::Inbound)?;
+                let hot = bumped(self.hot(k), node, sku)?;
+                self.set_hot(k, hot);
+                self.set_cold(k, cold);
+                self.set_receipt_remaining(inbound, 0);
+                Ok(EventKind::InboundClosed { inbound, node, sku, remaining: r.remaining, from: r.from })
             }
             C::Reserve { node, sku, qty, expires_at } => {
                 let k = key(node, sku);

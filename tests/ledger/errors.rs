@@ -306,6 +306,25 @@ fn inbound_errors() {
         t(10),
         &LedgerError::ExceedsTransfer { transfer: id(73), requested: Qty::new(4), in_transit: Qty::new(3) },
     );
+    // One unit arrives, the rest is lost in transit: closing it clears B's inbound.
+    l.apply(&cmd(75, CommandKind::TransferIn { transfer: id(73), qty: Qty::new(1) }), t(10)).unwrap();
+    assert_eq!(l.position(B, S).unwrap().inbound, Qty::new(2));
+    l.apply(&cmd(76, CommandKind::CloseInbound { inbound: id(73) }), t(10)).unwrap();
+    let p = l.position(B, S).unwrap();
+    assert_eq!((p.inbound, p.on_hand), (Qty::ZERO, Qty::new(1)));
+    assert_eq!(l.inbound(B, S).count(), 0);
+    reject(
+        &mut l,
+        &cmd(77, CommandKind::TransferIn { transfer: id(73), qty: Qty::new(1) }),
+        t(10),
+        &LedgerError::UnknownInbound { inbound: id(73) },
+    );
+    reject(
+        &mut l,
+        &cmd(78, CommandKind::CloseInbound { inbound: id(73) }),
+        t(10),
+        &LedgerError::UnknownInbound { inbound: id(73) },
+    );
 }
 
 #[test]

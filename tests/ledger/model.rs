@@ -43,6 +43,7 @@ fn ledger_matches_reference_model() {
         "ok:Move",
         "ok:TransferOut",
         "ok:TransferIn",
+        "ok:CloseInbound",
         "ok:Reserve",
         "ok:Commit",
         "ok:Release",

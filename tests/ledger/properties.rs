@@ -85,6 +85,7 @@ fn fold(events: &[Event]) -> std::collections::BTreeMap<(u32, u32), [i128; 5]> {
                 add(*node, *sku, 0, q(*qty));
                 add(*node, *sku, 4, -q(*qty));
             }
+            EventKind::InboundClosed { node, sku, remaining, .. } => add(*node, *sku, 4, -q(*remaining)),
             EventKind::Reserved { node, sku, qty, .. } => {
                 add(*node, *sku, 1, q(*qty));
                 holds.insert(e.entry.get(), (node.get(), sku.get()));

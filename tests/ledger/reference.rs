@@ -508,6 +508,13 @@ impl RefLedger {
                 }
                 self.history.push((now, n, s, i128::from(qty.get())));
             }
+            C::CloseInbound { inbound } => {
+                let rc = *self.receipts.get(&inbound.get()).ok_or(LedgerError::UnknownInbound { inbound })?;
+                let mut p = self.p(rc.node, rc.sku);
+                p.inbound -= rc.remaining;
+                self.put(rc.node, rc.sku, p);
+                self.receipts.remove(&inbound.get());
+            }
             C::Reserve { node, sku, qty, expires_at } => {
                 let (n, s) = (node.get(), sku.get());
                 let mut p = self.p(n, s);
@@ -846,6 +853,11 @@ pub fn command(src: &mut dyn Source, now: Timestamp, sent: &[Command]) -> Comman
         15..=16 => CommandKind::Commit {
             reservation: earlier(src, |k| matches!(k, CommandKind::Reserve { .. })),
             qty: small(src),
+        },
+        17 if src.chance(25) => CommandKind::CloseInbound {
+            inbound: earlier(src, |k| {
+                matches!(k, CommandKind::TransferOut { .. } | CommandKind::ExpectInbound { .. })
+            }),
         },
         17 => {
             CommandKind::Release { reservation: earlier(src, |k| matches!(k, CommandKind::Reserve { .. })) }
