@@ -13,6 +13,7 @@
 
 use criterion::Criterion;
 
+mod ledger;
 mod model;
 mod returns;
 mod routing;
@@ -22,5 +23,6 @@ fn main() {
     model::benches(&mut c);
     returns::benches(&mut c);
     routing::benches(&mut c);
+    ledger::benches(&mut c);
     c.final_summary();
 }

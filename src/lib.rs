@@ -39,6 +39,23 @@
 //!
 //! - [`returns`]: return policy, keep-it, return routing, grading and
 //!   disposition, emitted as ledger commands.
+//! ## Quick example
+//!
+//! ```
+//! use omniroute::{Command, CommandKind, EntryId, Ledger, NodeId, Qty, Sku, Timestamp};
+//!
+//! let mut ledger = Ledger::new();
+//! let (node, sku) = (NodeId::new(0), Sku::new(0));
+//! let now = Timestamp::from_unix_ms(1_700_000_000_000);
+//! let apply = |l: &mut Ledger, id: u128, kind| l.apply(&Command::new(EntryId::new(id)?, kind), now).map_err(Box::<dyn std::error::Error>::from);
+//! apply(&mut ledger, 1, CommandKind::Register { nodes: 1, skus: 1 })?;
+//! apply(&mut ledger, 2, CommandKind::Receive { node, sku, qty: Qty::new(10), inbound: None })?;
+//! apply(&mut ledger, 3, CommandKind::Reserve { node, sku, qty: Qty::new(4), expires_at: None })?;
+//! let event = apply(&mut ledger, 4, CommandKind::Commit { reservation: EntryId::new(3)?, qty: Qty::new(4) })?;
+//! println!("persist: {:?}", event.event());
+//! assert_eq!(ledger.position(node, sku)?.available(), Qty::new(6));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! ## Crate features
 //!
@@ -55,7 +72,10 @@ pub mod model;
 pub mod returns;
 pub mod routing;
 
-pub use ledger::{AdjustReason, Bucket, Command, CommandKind, Direction};
+pub use ledger::{
+    AdjustReason, BackorderPolicy, BatchRejection, Bucket, Command, CommandKind, Direction, Event, EventKind,
+    ExpiredHold, Hold, Ledger, LedgerError, LedgerOptions, Outcome, Position, Receipt, Rejection, Resolution,
+};
 pub use model::{
     Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
     NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,

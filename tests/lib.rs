@@ -17,3 +17,4 @@
 mod common;
 mod returns;
 mod routing;
+mod ledger;

@@ -32,6 +32,20 @@ pub enum Bucket {
     ReturnsPending,
 }
 
+impl core::fmt::Display for Bucket {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::OnHand => "on_hand",
+            Self::Reserved => "reserved",
+            Self::Allocated => "allocated",
+            Self::Inbound => "inbound",
+            Self::Quarantine => "quarantine",
+            Self::Damaged => "damaged",
+            Self::ReturnsPending => "returns_pending",
+        })
+    }
+}
+
 impl Bucket {
     /// Whether units in this bucket are physically present (and so can be moved).
     #[must_use]
@@ -100,12 +114,69 @@ impl Command {
     }
 }
 
+/// How far a position may be promised beyond its on-hand units.
+///
+/// Reservations and allocations are claims on `OnHand`; a backorder
+/// allowance lets the claims exceed on-hand by up to a limit. The policy is
+/// set per SKU and may be overridden per position; the default is no
+/// backorders.
+///
+/// ```
+/// use omniroute::{BackorderPolicy, Qty};
+/// assert_eq!(BackorderPolicy::default(), BackorderPolicy::None);
+/// assert_eq!(BackorderPolicy::UpTo(Qty::new(5)).allowance(), Qty::new(5));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum BackorderPolicy {
+    /// Claims may never exceed on-hand units.
+    #[default]
+    None,
+    /// Claims may exceed on-hand units by at most this many units.
+    UpTo(Qty),
+}
+
+impl BackorderPolicy {
+    /// The number of units claims may exceed on-hand by.
+    #[must_use]
+    pub const fn allowance(self) -> Qty {
+        match self {
+            Self::None => Qty::ZERO,
+            Self::UpTo(q) => q,
+        }
+    }
+}
+
 /// What a command does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(rename_all = "snake_case", tag = "op"))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum CommandKind {
+    /// Makes sure at least `nodes` nodes (ids `0..nodes`) and `skus` SKUs
+    /// (ids `0..skus`) are known to the ledger. Registration only grows:
+    /// smaller figures than the current ones change nothing. Commands that
+    /// name an unregistered node or SKU are rejected. The limits are
+    /// [`Ledger::MAX_NODES`](crate::ledger::Ledger::MAX_NODES) and
+    /// [`Ledger::MAX_SKUS`](crate::ledger::Ledger::MAX_SKUS).
+    Register {
+        /// Number of nodes to know at least.
+        nodes: u32,
+        /// Number of SKUs to know at least.
+        skus: u32,
+    },
+    /// Sets the backorder policy of a SKU (`node: None`, for every position
+    /// without an override) or of one position (`node: Some(..)`).
+    SetBackorder {
+        /// Which SKU.
+        sku: Sku,
+        /// Which node's position, or `None` for the SKU-wide default.
+        node: Option<NodeId>,
+        /// The new policy.
+        policy: BackorderPolicy,
+    },
     /// Announces expected supply (a purchase order or advance shipping
     /// notice) of `qty` at `node`, arriving at `eta`. It counts as `Inbound`.
     ExpectInbound {
@@ -191,6 +262,13 @@ pub enum CommandKind {
         transfer: EntryId,
         /// How much arrived.
         qty: Qty,
+    },
+    /// Closes an open inbound receipt or transfer without receiving the
+    /// rest: a cancelled purchase order, or units lost in transit. What was
+    /// still expected leaves `Inbound` at the receiving node.
+    CloseInbound {
+        /// The `ExpectInbound` or `TransferOut` entry.
+        inbound: EntryId,
     },
     /// Holds `qty` of `OnHand` for a cart, checkout or order until committed,
     /// released or expired. The command's entry id names the reservation.

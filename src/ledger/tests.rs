@@ -1,0 +1,37 @@
+use super::*;
+use crate::model::{EntryId, NodeId, Qty, Sku, Timestamp};
+
+fn id(n: u128) -> EntryId {
+    EntryId::new(n).unwrap()
+}
+
+#[test]
+fn batch_rollback_restores_index_order() {
+    let mut l = Ledger::new();
+    let t = Timestamp::EPOCH;
+    let (n, s) = (NodeId::new(0), Sku::new(0));
+    l.apply(&Command::new(id(1), CommandKind::Register { nodes: 1, skus: 1 }), t).unwrap();
+    l.apply(
+        &Command::new(id(2), CommandKind::Receive { node: n, sku: s, qty: Qty::new(10), inbound: None }),
+        t,
+    )
+    .unwrap();
+    for r in 3..6 {
+        l.apply(
+            &Command::new(
+                id(r),
+                CommandKind::Reserve { node: n, sku: s, qty: Qty::new(1), expires_at: None },
+            ),
+            t,
+        )
+        .unwrap();
+    }
+    let before = format!("{l:?}");
+    let batch = [
+        Command::new(id(10), CommandKind::Release { reservation: id(3) }),
+        Command::new(id(11), CommandKind::Reserve { node: n, sku: s, qty: Qty::new(100), expires_at: None }),
+    ];
+    assert_eq!(l.apply_batch(&batch, t).unwrap_err().index, 1);
+    assert_eq!(format!("{l:?}"), before);
+    l.check_invariants().unwrap();
+}
