@@ -36,7 +36,9 @@ fn db_path() -> PathBuf {
 fn show(what: &str, r: &Result<Outcome, HostError>) {
     match r {
         Ok(Outcome::Applied(ev)) => println!("  {what}: applied as {}", ev.entry),
-        Ok(Outcome::AlreadyApplied(ev)) => println!("  {what}: already applied ({}), nothing written", ev.entry),
+        Ok(Outcome::AlreadyApplied(ev)) => {
+            println!("  {what}: already applied ({}), nothing written", ev.entry)
+        }
         Ok(_) => println!("  {what}: other outcome"),
         Err(e) => println!("  {what}: {e}"),
     }
@@ -55,7 +57,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     show("receive 10", &a.submit(&Command::new(id(2), receive), t));
     let reserve = |q| CommandKind::Reserve { node: store, sku, qty: Qty::new(q), expires_at: None };
     show("reserve 3 (order A)", &a.submit(&Command::new(id(3), reserve(3)), t));
-    show("commit 3 (order A)", &a.submit(&Command::new(id(4), CommandKind::Commit { reservation: id(3), qty: Qty::new(3) }), t));
+    show(
+        "commit 3 (order A)",
+        &a.submit(&Command::new(id(4), CommandKind::Commit { reservation: id(3), qty: Qty::new(3) }), t),
+    );
     show("reserve 50 (refused, the failure is persisted)", &a.submit(&Command::new(id(5), reserve(50)), t));
     println!(
         "  journal rows {}, latest snapshot after row {}, position rows match the ledger: {}",
@@ -84,12 +89,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let va = a.ledger().position(store, sku)?.version;
     let vb = b.ledger().position(store, sku)?.version;
     println!("  both read version {va}/{vb}, available {}", a.ledger().position(store, sku)?.available());
-    show("B reserves 4 at that version", &b.submit_if_version(&Command::new(id(7), reserve(4)), t, store, sku, vb));
+    show(
+        "B reserves 4 at that version",
+        &b.submit_if_version(&Command::new(id(7), reserve(4)), t, store, sku, vb),
+    );
     let lost = a.submit_if_version(&Command::new(id(8), reserve(4)), t, store, sku, va);
     show("A reserves 4 at that version", &lost);
     let p = a.ledger().position(store, sku)?;
     println!("  A reloaded: version {}, available {}", p.version, p.available());
-    show("A decides again: reserves the 3 left", &a.submit_if_version(&Command::new(id(8), reserve(3)), t, store, sku, p.version));
+    show(
+        "A decides again: reserves the 3 left",
+        &a.submit_if_version(&Command::new(id(8), reserve(3)), t, store, sku, p.version),
+    );
     b.refresh()?;
     let p = b.ledger().position(store, sku)?;
     show("B tries 1 more", &b.submit_if_version(&Command::new(id(9), reserve(1)), t, store, sku, p.version));

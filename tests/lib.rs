@@ -15,6 +15,7 @@
 )]
 
 mod common;
+mod ledger;
+mod persistence;
 mod returns;
 mod routing;
-mod ledger;

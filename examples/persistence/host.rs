@@ -334,7 +334,9 @@ impl Host {
             Ok(Outcome::Applied(ev)) => (ev.clone(), Ok(Outcome::Applied(ev))),
             // Nothing new: nothing to write (the transaction rolls back on drop).
             Ok(done) => return Ok(done),
-            Err(Rejection { error: LedgerError::VersionMismatch { node, sku, expected, actual }, .. }) => {
+            Err(Rejection {
+                error: LedgerError::VersionMismatch { node, sku, expected, actual }, ..
+            }) => {
                 return Err(HostError::Conflict { node, sku, expected, actual });
             }
             Err(Rejection { error, record: Some(ev) }) => {
@@ -427,7 +429,8 @@ impl Host {
     /// Checks the positions table against the in-memory ledger: same rows,
     /// same buckets, same versions. Returns the number of rows.
     pub fn verify_positions(&self) -> Result<usize, HostError> {
-        let mut stmt = self.conn.prepare("SELECT node, sku, version, body FROM positions ORDER BY sku, node")?;
+        let mut stmt =
+            self.conn.prepare("SELECT node, sku, version, body FROM positions ORDER BY sku, node")?;
         let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
         })?;
@@ -455,7 +458,9 @@ impl Host {
 /// The positions whose buckets an event changed.
 fn touched(ledger: &Ledger, event: &Event) -> Vec<(NodeId, Sku)> {
     match &event.kind {
-        EventKind::Registered { .. } | EventKind::BackorderSet { .. } | EventKind::Rejected { .. } => Vec::new(),
+        EventKind::Registered { .. } | EventKind::BackorderSet { .. } | EventKind::Rejected { .. } => {
+            Vec::new()
+        }
         EventKind::InboundExpected { node, sku, .. }
         | EventKind::Received { node, sku, .. }
         | EventKind::Adjusted { node, sku, .. }
