@@ -67,6 +67,7 @@
 //!   comparison; it adds nothing yet.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod atp;
 pub mod ledger;
 pub mod model;
 pub mod returns;
