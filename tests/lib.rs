@@ -14,7 +14,8 @@
     unreachable_pub
 )]
 
+mod atp;
 mod common;
+mod ledger;
 mod returns;
 mod routing;
-mod ledger;

@@ -22,12 +22,13 @@ pub(crate) struct NodeBase {
 
 /// The arithmetic behind one node's answer, step by step.
 ///
-/// `result = threshold(own_pool + shared + inbound)` where
-/// `free = on_hand + backorder − reserved − allocated` (not below 0),
+/// `result = threshold(own_pool + shared)` where
+/// `free = on_hand + inbound + backorder − reserved − allocated` (not below 0),
 /// `after_safety = free − safety_stock` (not below 0), pools are carved
 /// from `after_safety` in channel-id order (`held_for_others`, `own_pool`),
 /// `shared` is the rest; a channel whose pool may not use the shared stock
-/// gets neither `shared` nor `inbound`.
+/// gets no `shared` units. A percentage safety stock is of
+/// `on_hand + inbound`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Explain {
@@ -49,7 +50,7 @@ pub struct Explain {
     pub own_pool: Qty,
     /// The shared remainder this channel may promise.
     pub shared: Qty,
-    /// Eligible inbound this channel may promise (capped by the pre-order cap).
+    /// Counted inbound: open receipts sellable within the horizon, capped by the pre-order cap.
     pub inbound: Qty,
     /// The low-stock threshold.
     pub threshold: Qty,
@@ -99,11 +100,23 @@ pub(crate) fn node_explain(
     e.eligible = true;
     let backorder = base.allowance.min(policy.get_backorder_cap().get());
     e.backorder = Qty::new(backorder);
+    let inbound = if with_inbound {
+        let cap = policy.get_preorder_cap().map_or(u64::MAX, Qty::get);
+        base.inbound.min(cap)
+    } else {
+        0
+    };
+    e.inbound = Qty::new(inbound);
+    // Claims (reservations, allocations, backorders beyond on-hand) consume
+    // counted inbound too, so receiving an expected unit never lowers ATP.
     let claims = u128::from(base.reserved).saturating_add(u128::from(base.allocated));
-    let free = u128::from(base.on_hand).saturating_add(u128::from(backorder)).saturating_sub(claims);
+    let supply =
+        u128::from(base.on_hand).saturating_add(u128::from(backorder)).saturating_add(u128::from(inbound));
+    let free = supply.saturating_sub(claims);
+    let basis = base.on_hand.saturating_add(inbound);
     let safety = policy
         .safety_stock_rule(sku, node, channel, method)
-        .map_or(0, |b| u128::from(b.of(Qty::new(base.on_hand)).get()));
+        .map_or(0, |b| u128::from(b.of(Qty::new(basis)).get()));
     e.safety_stock = q(safety.min(free));
     let mut rest = free.saturating_sub(safety);
     let mut own: Option<(u128, bool)> = None;
@@ -118,18 +131,11 @@ pub(crate) fn node_explain(
         }
     }
     e.held_for_others = q(others);
-    let inbound = if with_inbound {
-        let cap = policy.get_preorder_cap().map_or(u64::MAX, Qty::get);
-        u128::from(base.inbound.min(cap))
-    } else {
-        0
-    };
     let (own_units, uses_shared) = own.unwrap_or((0, true));
     e.own_pool = q(own_units);
-    let (shared, inbound) = if uses_shared { (rest, inbound) } else { (0, 0) };
+    let shared = if uses_shared { rest } else { 0 };
     e.shared = q(shared);
-    e.inbound = q(inbound);
-    let total = own_units.saturating_add(shared).saturating_add(inbound);
+    let total = own_units.saturating_add(shared);
     let result = if total < u128::from(e.threshold.get()) {
         e.hidden_by_threshold = true;
         0
@@ -142,7 +148,13 @@ pub(crate) fn node_explain(
 
 /// The inbound units of a position sellable within the policy's horizon as
 /// of `today`.
-pub(crate) fn counted_inbound(policy: &AtpPolicy, ledger: &Ledger, node: NodeId, sku: Sku, today: i64) -> u64 {
+pub(crate) fn counted_inbound(
+    policy: &AtpPolicy,
+    ledger: &Ledger,
+    node: NodeId,
+    sku: Sku,
+    today: i64,
+) -> u64 {
     match policy.get_inbound() {
         InboundPolicy::Ignore => 0,
         InboundPolicy::Within { horizon_days, lead_time_days } => {
@@ -177,7 +189,12 @@ pub(crate) fn to_qty(v: u128, what: &'static str) -> Result<Qty, AtpError> {
     u64::try_from(v).map(Qty::new).map_err(|_| AtpError::Overflow { what })
 }
 
-pub(crate) fn check_ids(ledger: &Ledger, policy: &AtpPolicy, sku: Sku, channel: ChannelId) -> Result<(), AtpError> {
+pub(crate) fn check_ids(
+    ledger: &Ledger,
+    policy: &AtpPolicy,
+    sku: Sku,
+    channel: ChannelId,
+) -> Result<(), AtpError> {
     policy.check_channel(channel)?;
     if sku.get() >= ledger.sku_count() {
         return Err(AtpError::UnknownSku { sku });

@@ -8,14 +8,20 @@
 //! ```text
 //! 0                                             if n is not eligible for c or for m
 //! backorder    = min(ledger allowance, policy backorder cap)
-//! free         = max(0, on_hand + backorder − reserved − allocated)
-//! after_safety = max(0, free − safety_stock(s, n, c, m))      most specific rule; % rounds up
+//! inbound      = min(Σ open receipts sellable within the horizon, pre-order cap)
+//! free         = max(0, on_hand + inbound + backorder − reserved − allocated)
+//! after_safety = max(0, free − safety_stock(s, n, c, m))   most specific rule;
+//!                                                          % of on_hand + inbound, rounded up
 //! pools        : carved from after_safety in channel-id order, each min(pool, what is left)
 //! shared       = after_safety − Σ pools
-//! inbound      = min(Σ open receipts sellable within the horizon, pre-order cap)
-//! raw          = own pool + (shared + inbound, unless c's pool may not use shared stock)
+//! raw          = own pool + (shared, unless c's pool may not use shared stock)
 //! atp(s,n,c,m) = 0 if raw < low-stock threshold(c), else raw
 //! ```
+//!
+//! Claims net against counted inbound as well as on-hand, and a
+//! percentage buffer is of on-hand plus counted inbound, so receiving an
+//! expected unit (inbound → on-hand) never lowers ATP, and a reservation
+//! never raises it.
 //!
 //! Network ATP is the sum over nodes. ATP is a non-negative quantity: safety
 //! stock and thresholds can take it to 0, never below. It exceeds the units
@@ -29,12 +35,16 @@
 //! ([`Timestamp::day_index`](crate::Timestamp::day_index)): supply is the
 //! network ATP on hand today (the formula above without inbound and without
 //! the threshold, which is a display rule), plus every open receipt at an
-//! eligible node on the day it becomes sellable (ETA + lead time, no earlier
-//! than today, within the horizon, capped per node by the pre-order cap in
-//! ETA order); demand is what the host passes as [`Demand`]: backorders and
-//! pre-orders it has accepted with a due date. The ledger records no due date
-//! on a reservation, so every reservation and allocation is demand due now
-//! and is already netted out of today's supply.
+//! eligible node whose stock the channel may share, on the day it becomes
+//! sellable (ETA + lead time, no earlier than today, within the horizon,
+//! capped per node by the pre-order cap in sellable-day order). Receipts are
+//! not carved into safety stock or pools in the schedule. Demand is what the
+//! host passes as [`Demand`] — backorders and pre-orders it has accepted
+//! with a due date (a past due date counts as today) — plus, at those same
+//! nodes, claims beyond what the node holds now (backorders the ledger
+//! already accepted), due today. The ledger records no due date on a
+//! reservation, so every reservation and allocation is demand due now and is
+//! netted out of today's supply.
 //!
 //! Cumulative ATP with backward consumption: `q` units can be promised on day
 //! `d` when, for every day `t ≥ d`, cumulative supply minus cumulative demand

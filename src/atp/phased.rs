@@ -117,8 +117,10 @@ impl PromiseSchedule {
         }
         let need = i128::from(qty.get());
         // Cumulative balance at the last day, then walk backwards.
-        let mut bal: i128 =
-            self.days.iter().fold(0_i128, |b, (_, s, d)| b.saturating_add(i128::from(*s)).saturating_sub(i128::from(*d)));
+        let mut bal: i128 = self
+            .days
+            .iter()
+            .fold(0_i128, |b, (_, s, d)| b.saturating_add(i128::from(*s)).saturating_sub(i128::from(*d)));
         let mut answer = None;
         for (day, s, d) in self.days.iter().rev() {
             if bal < need {
@@ -178,16 +180,24 @@ impl AtpViews {
         let today = now.day_index();
         let mut on_hand = 0_u64;
         let mut receipts: Vec<(i64, u128, NodeId, u64)> = Vec::new();
+        let mut backlog = 0_u64;
         for n in 0..ledger.node_count() {
             let node = NodeId::new(n);
             let base = self.base_pub(sku, node)?;
             let (e, _) = node_explain(policy, sku, node, channel, method, base, false);
-            let here = e.own_pool.get().checked_add(e.shared.get()).ok_or(AtpError::Overflow { what: "supply" })?;
+            let here =
+                e.own_pool.get().checked_add(e.shared.get()).ok_or(AtpError::Overflow { what: "supply" })?;
             on_hand = on_hand.checked_add(here).ok_or(AtpError::Overflow { what: "supply" })?;
-            if e.eligible && uses_shared(policy, sku, node, channel) && base.has_inbound {
+            if e.eligible && uses_shared(policy, sku, node, channel) {
                 if let InboundPolicy::Within { horizon_days, lead_time_days } = policy.get_inbound() {
+                    // Claims beyond what the node holds now are backorders due
+                    // now: they consume the receipts first.
+                    let claims = base.reserved.saturating_add(base.allocated);
+                    let excess = claims.saturating_sub(base.on_hand.saturating_add(e.backorder.get()));
+                    backlog = backlog.saturating_add(excess);
                     let last = today.saturating_add(horizon_days);
-                    for (id, r) in ledger.inbound(node, sku) {
+                    let open = if base.has_inbound { Some(ledger.inbound(node, sku)) } else { None };
+                    for (id, r) in open.into_iter().flatten() {
                         let day = r.eta.day_index().saturating_add(lead_time_days);
                         if day <= last {
                             receipts.push((day.max(today), id.get(), node, r.remaining.get()));
@@ -218,6 +228,7 @@ impl AtpViews {
                 }
             }
         }
+        s.add_demand(now, Qty::new(backlog))?;
         for d in demand {
             s.add_demand(d.due, d.qty)?;
         }

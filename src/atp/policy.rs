@@ -86,7 +86,9 @@ impl Buffer {
     ///
     /// [`AtpError::NegativeBuffer`] when `units < 0`.
     pub fn units(units: i64) -> Result<Self, AtpError> {
-        u64::try_from(units).map(|u| Self::Units(Qty::new(u))).map_err(|_| AtpError::NegativeBuffer { value: units })
+        u64::try_from(units)
+            .map(|u| Self::Units(Qty::new(u)))
+            .map_err(|_| AtpError::NegativeBuffer { value: units })
     }
 
     /// A percentage buffer in basis points (`1_000` = 10 %).
@@ -423,7 +425,11 @@ impl AtpPolicy {
     /// assert_eq!(p.low_stock_threshold(ChannelId::new(0)), Qty::ZERO);
     /// # Ok::<(), omniroute::atp::AtpError>(())
     /// ```
-    pub fn set_low_stock_threshold(&mut self, channel: Option<ChannelId>, threshold: Qty) -> Result<(), AtpError> {
+    pub fn set_low_stock_threshold(
+        &mut self,
+        channel: Option<ChannelId>,
+        threshold: Qty,
+    ) -> Result<(), AtpError> {
         if let Some(c) = channel {
             self.check_channel(c)?;
         }
@@ -501,7 +507,12 @@ impl AtpPolicy {
     /// assert!(!p.is_eligible(NodeId::new(2), ChannelId::new(0), FulfilmentMethod::Ship));
     /// # Ok::<(), omniroute::atp::AtpError>(())
     /// ```
-    pub fn set_channel_eligible(&mut self, channel: ChannelId, node: NodeId, eligible: bool) -> Result<(), AtpError> {
+    pub fn set_channel_eligible(
+        &mut self,
+        channel: ChannelId,
+        node: NodeId,
+        eligible: bool,
+    ) -> Result<(), AtpError> {
         self.check_channel(channel)?;
         Self::check_node(node)?;
         Self::set_flag(&mut self.channel_excluded, (channel, node), eligible)
@@ -663,7 +674,10 @@ impl TryFrom<PolicyRepr> for AtpPolicy {
                 InboundPolicy::within(horizon_days, lead_time_days)?
             }
         };
-        let mut p = Self::new(r.channels)?.backorder_cap(r.backorder_cap).preorder_cap(r.preorder_cap).inbound(inbound);
+        let mut p = Self::new(r.channels)?
+            .backorder_cap(r.backorder_cap)
+            .preorder_cap(r.preorder_cap)
+            .inbound(inbound);
         for (scope, buffer) in r.safety_stock {
             let buffer = match buffer {
                 Buffer::Units(q) => Buffer::Units(q),

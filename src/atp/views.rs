@@ -102,7 +102,7 @@ impl AtpViews {
             with_inbound: BTreeMap::new(),
             totals: Vec::new(),
         };
-        v.grow(ledger);
+        let _ = v.grow(ledger);
         for s in 0..ledger.sku_count() {
             v.refresh_sku(ledger, Sku::new(s), &mut Vec::new())?;
         }
@@ -125,7 +125,9 @@ impl AtpViews {
         self.policy.channels() as usize
     }
 
-    fn grow(&mut self, ledger: &Ledger) {
+    /// Grows to the ledger's registries; returns the node count before.
+    fn grow(&mut self, ledger: &Ledger) -> u32 {
+        let before = self.nodes;
         let skus = ledger.sku_count() as usize;
         let nodes = ledger.node_count();
         if nodes > self.nodes {
@@ -139,6 +141,19 @@ impl AtpViews {
             let per = self.channels().saturating_mul(M);
             self.totals.resize(skus.saturating_mul(per), 0);
         }
+        before
+    }
+
+    /// Newly registered nodes start from the SKU's backorder policy, which
+    /// may already give them an allowance: read them once.
+    fn grow_and_read(&mut self, ledger: &Ledger, changes: &mut Vec<AtpChange>) -> Result<(), AtpError> {
+        let before = self.grow(ledger);
+        for n in before..self.nodes {
+            for s in 0..ledger.sku_count() {
+                self.refresh(ledger, NodeId::new(n), Sku::new(s), changes)?;
+            }
+        }
+        Ok(())
     }
 
     fn slot(&self, sku: Sku, channel: ChannelId, method: FulfilmentMethod) -> usize {
@@ -179,17 +194,24 @@ impl AtpViews {
     /// assert!(feed.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn apply(&mut self, ledger: &Ledger, event: &Event, changes: &mut Vec<AtpChange>) -> Result<(), AtpError> {
+    pub fn apply(
+        &mut self,
+        ledger: &Ledger,
+        event: &Event,
+        changes: &mut Vec<AtpChange>,
+    ) -> Result<(), AtpError> {
         let touched = touched(&event.kind);
         // Validate first: every position the event names must be known.
         for (node, sku) in touched.positions() {
             ledger.position(node, sku)?;
         }
         if let Touched::SkuWide(sku) = touched {
-            ledger.position(NodeId::new(0), sku)?;
+            if sku.get() >= ledger.sku_count() {
+                return Err(AtpError::UnknownSku { sku });
+            }
         }
         let start = changes.len();
-        self.grow(ledger);
+        self.grow_and_read(ledger, changes)?;
         let day = event.at.day_index();
         if day > self.today {
             self.advance_day(ledger, day, changes)?;
@@ -228,9 +250,14 @@ impl AtpViews {
     /// assert_eq!(v.today(), 1);
     /// # Ok::<(), AtpError>(())
     /// ```
-    pub fn advance(&mut self, ledger: &Ledger, now: Timestamp, changes: &mut Vec<AtpChange>) -> Result<(), AtpError> {
+    pub fn advance(
+        &mut self,
+        ledger: &Ledger,
+        now: Timestamp,
+        changes: &mut Vec<AtpChange>,
+    ) -> Result<(), AtpError> {
         let start = changes.len();
-        self.grow(ledger);
+        self.grow_and_read(ledger, changes)?;
         let day = now.day_index();
         if day > self.today {
             self.advance_day(ledger, day, changes)?;
@@ -239,7 +266,12 @@ impl AtpViews {
         Ok(())
     }
 
-    fn advance_day(&mut self, ledger: &Ledger, day: i64, changes: &mut Vec<AtpChange>) -> Result<(), AtpError> {
+    fn advance_day(
+        &mut self,
+        ledger: &Ledger,
+        day: i64,
+        changes: &mut Vec<AtpChange>,
+    ) -> Result<(), AtpError> {
         self.today = day;
         if matches!(self.policy.get_inbound(), InboundPolicy::Within { .. }) {
             let skus: Vec<Sku> = self.with_inbound.keys().copied().collect();
@@ -250,14 +282,25 @@ impl AtpViews {
         Ok(())
     }
 
-    fn refresh_sku(&mut self, ledger: &Ledger, sku: Sku, changes: &mut Vec<AtpChange>) -> Result<(), AtpError> {
+    fn refresh_sku(
+        &mut self,
+        ledger: &Ledger,
+        sku: Sku,
+        changes: &mut Vec<AtpChange>,
+    ) -> Result<(), AtpError> {
         for n in 0..self.nodes {
             self.refresh(ledger, NodeId::new(n), sku, changes)?;
         }
         Ok(())
     }
 
-    fn refresh(&mut self, ledger: &Ledger, node: NodeId, sku: Sku, changes: &mut Vec<AtpChange>) -> Result<(), AtpError> {
+    fn refresh(
+        &mut self,
+        ledger: &Ledger,
+        node: NodeId,
+        sku: Sku,
+        changes: &mut Vec<AtpChange>,
+    ) -> Result<(), AtpError> {
         let new = base_of(&self.policy, ledger, node, sku, self.today)?;
         let Some(slot) = self.bases.get_mut(sku.as_usize()).and_then(|b| b.get_mut(node.as_usize())) else {
             return Ok(());
@@ -281,13 +324,7 @@ impl AtpViews {
                 if let Some(t) = self.totals.get_mut(i) {
                     let old_total = *t;
                     *t = t.saturating_sub(before).saturating_add(after);
-                    changes.push(AtpChange {
-                        sku,
-                        channel,
-                        method,
-                        old: clamp(old_total),
-                        new: clamp(*t),
-                    });
+                    changes.push(AtpChange { sku, channel, method, old: clamp(old_total), new: clamp(*t) });
                 }
             }
         }
@@ -382,7 +419,13 @@ impl AtpViews {
     /// assert!(v.node(Sku::new(0), NodeId::new(0), ChannelId::new(0), FulfilmentMethod::Ship).is_err());
     /// # Ok::<(), AtpError>(())
     /// ```
-    pub fn node(&self, sku: Sku, node: NodeId, channel: ChannelId, method: FulfilmentMethod) -> Result<Qty, AtpError> {
+    pub fn node(
+        &self,
+        sku: Sku,
+        node: NodeId,
+        channel: ChannelId,
+        method: FulfilmentMethod,
+    ) -> Result<Qty, AtpError> {
         Ok(self.explain(sku, node, channel, method)?.result)
     }
 
@@ -455,7 +498,12 @@ impl AtpViews {
     /// assert_eq!(b.nodes, vec![(NodeId::new(2), Qty::new(4))]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn breakdown(&self, sku: Sku, channel: ChannelId, method: FulfilmentMethod) -> Result<Breakdown, AtpError> {
+    pub fn breakdown(
+        &self,
+        sku: Sku,
+        channel: ChannelId,
+        method: FulfilmentMethod,
+    ) -> Result<Breakdown, AtpError> {
         let total = self.network(sku, channel, method)?;
         let per = self.bases.get(sku.as_usize()).ok_or(AtpError::UnknownSku { sku })?;
         let mut nodes = Vec::new();
@@ -484,7 +532,11 @@ impl AtpViews {
     /// assert_eq!(a.available(NodeId::new(0), Sku::new(0)), Qty::ZERO); // unknown: 0
     /// # Ok::<(), AtpError>(())
     /// ```
-    pub fn for_channel(&self, channel: ChannelId, method: FulfilmentMethod) -> Result<ChannelView<'_>, AtpError> {
+    pub fn for_channel(
+        &self,
+        channel: ChannelId,
+        method: FulfilmentMethod,
+    ) -> Result<ChannelView<'_>, AtpError> {
         self.policy.check_channel(channel)?;
         Ok(ChannelView { views: self, channel, method })
     }
@@ -515,7 +567,8 @@ impl AtpViews {
                 let channel = ChannelId::new(c);
                 for method in METHODS {
                     check_ids(ledger, &self.policy, sku, channel)?;
-                    let fresh = super::available_to_promise(&self.policy, ledger, sku, channel, method, now).ok();
+                    let fresh =
+                        super::available_to_promise(&self.policy, ledger, sku, channel, method, now).ok();
                     let held = self.network(sku, channel, method).ok();
                     if fresh != held {
                         return Ok(Some((sku, channel, method)));
