@@ -1,7 +1,9 @@
 //! The per-node ATP arithmetic, shared by the from-scratch computation and
 //! the incremental views.
 
-use super::{AtpError, AtpPolicy, InboundPolicy};
+use std::collections::BTreeMap;
+
+use super::{AtpError, AtpPolicy, Buffer, InboundPolicy, Pool};
 use crate::ledger::Ledger;
 use crate::model::{ChannelId, FulfilmentMethod, NodeId, Qty, Sku, Timestamp};
 
@@ -87,17 +89,56 @@ pub(crate) fn node_explain(
     base: &NodeBase,
     with_inbound: bool,
 ) -> (Explain, u128) {
+    evaluate(policy, &Rules::lookup(policy, sku, node, channel, method), base, with_inbound)
+}
+
+/// The policy's answers for one (SKU, node, channel, method), looked up
+/// once and evaluated against any number of positions.
+pub(crate) struct Rules<'a> {
+    channel: ChannelId,
+    eligible: bool,
+    safety: Option<Buffer>,
+    threshold: Qty,
+    pools: Option<&'a BTreeMap<ChannelId, Pool>>,
+}
+
+impl<'a> Rules<'a> {
+    pub(crate) fn lookup(
+        policy: &'a AtpPolicy,
+        sku: Sku,
+        node: NodeId,
+        channel: ChannelId,
+        method: FulfilmentMethod,
+    ) -> Self {
+        let eligible = policy.is_eligible(node, channel, method);
+        Self {
+            channel,
+            eligible,
+            safety: if eligible { policy.safety_stock_rule(sku, node, channel, method) } else { None },
+            threshold: policy.low_stock_threshold(channel),
+            pools: policy.pool_map(sku, node),
+        }
+    }
+}
+
+pub(crate) fn evaluate(
+    policy: &AtpPolicy,
+    rules: &Rules<'_>,
+    base: &NodeBase,
+    with_inbound: bool,
+) -> (Explain, u128) {
     let mut e = Explain {
         on_hand: Qty::new(base.on_hand),
         reserved: Qty::new(base.reserved),
         allocated: Qty::new(base.allocated),
-        threshold: policy.low_stock_threshold(channel),
+        threshold: rules.threshold,
         ..Explain::default()
     };
-    if !policy.is_eligible(node, channel, method) {
+    if !rules.eligible {
         return (e, 0);
     }
     e.eligible = true;
+    let channel = rules.channel;
     let backorder = base.allowance.min(policy.get_backorder_cap().get());
     e.backorder = Qty::new(backorder);
     let inbound = if with_inbound {
@@ -114,17 +155,15 @@ pub(crate) fn node_explain(
         u128::from(base.on_hand).saturating_add(u128::from(backorder)).saturating_add(u128::from(inbound));
     let free = supply.saturating_sub(claims);
     let basis = base.on_hand.saturating_add(inbound);
-    let safety = policy
-        .safety_stock_rule(sku, node, channel, method)
-        .map_or(0, |b| u128::from(b.of(Qty::new(basis)).get()));
+    let safety = rules.safety.map_or(0, |b| u128::from(b.of(Qty::new(basis)).get()));
     e.safety_stock = q(safety.min(free));
     let mut rest = free.saturating_sub(safety);
     let mut own: Option<(u128, bool)> = None;
     let mut others = 0_u128;
-    for (c, pool) in policy.pools(sku, node) {
+    for (c, pool) in rules.pools.into_iter().flatten() {
         let carve = u128::from(pool.qty.get()).min(rest);
         rest = rest.saturating_sub(carve);
-        if c == channel {
+        if *c == channel {
             own = Some((carve, pool.may_use_shared));
         } else {
             others = others.saturating_add(carve);

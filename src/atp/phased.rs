@@ -52,6 +52,29 @@ impl PromiseSchedule {
         Self { days: vec![(now.day_index(), on_hand.get(), 0)] }
     }
 
+    /// Builds from unsorted (day, supply, demand) entries in one sort.
+    fn from_entries(today: i64, on_hand: u64, mut entries: Vec<(i64, u64, u64)>) -> Result<Self, AtpError> {
+        entries.push((today, on_hand, 0));
+        for e in &mut entries {
+            e.0 = e.0.max(today);
+        }
+        entries.sort_unstable_by_key(|e| e.0);
+        let mut days: Vec<(i64, u64, u64)> = Vec::with_capacity(entries.len());
+        for (d, s, q) in entries {
+            match days.last_mut() {
+                Some(last) if last.0 == d => {
+                    last.1 = last.1.checked_add(s).ok_or(AtpError::Overflow { what: "daily supply" })?;
+                    last.2 = last.2.checked_add(q).ok_or(AtpError::Overflow { what: "daily demand" })?;
+                }
+                _ => days.push((d, s, q)),
+            }
+        }
+        if days.len() > Self::MAX_DAYS {
+            return Err(AtpError::TooManyRules { max: Self::MAX_DAYS });
+        }
+        Ok(Self { days })
+    }
+
     /// Today's day index.
     #[must_use]
     pub fn today(&self) -> i64 {
@@ -206,33 +229,33 @@ impl AtpViews {
                 }
             }
         }
-        let mut s = PromiseSchedule::new(now, Qty::new(on_hand));
-        // The pre-order cap applies per node, to receipts in sellable-day order.
-        receipts.sort_unstable();
-        let cap = policy.get_preorder_cap().map_or(u64::MAX, Qty::get);
-        let mut used: Vec<(NodeId, u64)> = Vec::new();
-        for (day, _, node, qty) in receipts {
-            let slot = match used.iter().position(|u| u.0 == node) {
-                Some(i) => i,
-                None => {
-                    used.push((node, 0));
-                    used.len().saturating_sub(1)
-                }
-            };
-            if let Some(u) = used.get_mut(slot) {
-                let take = qty.min(cap.saturating_sub(u.1));
-                u.1 = u.1.saturating_add(take);
-                if take > 0 {
-                    let at = Timestamp::start_of_day(day).map_err(|_| AtpError::Overflow { what: "day" })?;
-                    s.add_supply(at, Qty::new(take))?;
+        let mut entries: Vec<(i64, u64, u64)> =
+            Vec::with_capacity(receipts.len().saturating_add(demand.len()).saturating_add(1));
+        match policy.get_preorder_cap() {
+            None => entries.extend(receipts.iter().map(|r| (r.0, r.3, 0))),
+            Some(cap) => {
+                // The pre-order cap applies per node, to receipts in sellable-day order.
+                receipts.sort_unstable();
+                let mut used: Vec<(NodeId, u64)> = Vec::new();
+                for (day, _, node, qty) in receipts {
+                    let slot = match used.iter().position(|u| u.0 == node) {
+                        Some(i) => i,
+                        None => {
+                            used.push((node, 0));
+                            used.len().saturating_sub(1)
+                        }
+                    };
+                    if let Some(u) = used.get_mut(slot) {
+                        let take = qty.min(cap.get().saturating_sub(u.1));
+                        u.1 = u.1.saturating_add(take);
+                        entries.push((day, take, 0));
+                    }
                 }
             }
         }
-        s.add_demand(now, Qty::new(backlog))?;
-        for d in demand {
-            s.add_demand(d.due, d.qty)?;
-        }
-        Ok(s)
+        entries.push((today, 0, backlog));
+        entries.extend(demand.iter().map(|d| (d.due.day_index(), 0, d.qty.get())));
+        PromiseSchedule::from_entries(today, on_hand, entries)
     }
 
     /// The earliest date (start of the UTC day) by which `qty` units of

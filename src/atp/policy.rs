@@ -281,6 +281,18 @@ pub struct AtpPolicy {
     backorder_cap: Qty,
     preorder_cap: Option<Qty>,
     inbound: InboundPolicy,
+    /// Bit `b` set when some safety-stock rule has shape `b` (see
+    /// `LOOKUP_ORDER`): a lookup probes only shapes that exist. Derived
+    /// from `safety`, so equality and serialisation stay consistent.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    shapes: u16,
+}
+
+fn shape(scope: Scope) -> u8 {
+    (u8::from(scope.sku.is_some()) << 3)
+        | (u8::from(scope.node.is_some()) << 2)
+        | (u8::from(scope.channel.is_some()) << 1)
+        | u8::from(scope.method.is_some())
 }
 
 impl AtpPolicy {
@@ -373,12 +385,23 @@ impl AtpPolicy {
         self.check_scope(scope)?;
         Self::room(&self.safety, &scope)?;
         self.safety.insert(scope, buffer);
+        self.shapes |= 1 << shape(scope);
         Ok(())
     }
 
     /// Removes the safety-stock rule of exactly this scope; returns it.
+    ///
+    /// ```
+    /// use omniroute::atp::{AtpPolicy, Buffer, Scope};
+    /// let mut p = AtpPolicy::new(1)?;
+    /// p.set_safety_stock(Scope::global(), Buffer::units(1)?)?;
+    /// assert_eq!(p.clear_safety_stock(Scope::global()), Some(Buffer::units(1)?));
+    /// # Ok::<(), omniroute::atp::AtpError>(())
+    /// ```
     pub fn clear_safety_stock(&mut self, scope: Scope) -> Option<Buffer> {
-        self.safety.remove(&scope)
+        let old = self.safety.remove(&scope);
+        self.shapes = self.safety.keys().fold(0, |m, s| m | (1 << shape(*s)));
+        old
     }
 
     /// The safety stock that applies to a concrete (SKU, node, channel,
@@ -395,10 +418,10 @@ impl AtpPolicy {
         channel: ChannelId,
         method: FulfilmentMethod,
     ) -> Option<Buffer> {
-        if self.safety.is_empty() {
+        if self.shapes == 0 {
             return None;
         }
-        LOOKUP_ORDER.iter().find_map(|bits| {
+        LOOKUP_ORDER.iter().filter(|bits| self.shapes & (1 << **bits) != 0).find_map(|bits| {
             let scope = Scope {
                 sku: (bits & 8 != 0).then_some(sku),
                 node: (bits & 4 != 0).then_some(node),
@@ -440,6 +463,9 @@ impl AtpPolicy {
     /// The low-stock threshold that applies to a channel.
     #[must_use]
     pub fn low_stock_threshold(&self, channel: ChannelId) -> Qty {
+        if self.threshold.is_empty() {
+            return Qty::ZERO;
+        }
         self.threshold.get(&Some(channel)).or_else(|| self.threshold.get(&None)).copied().unwrap_or(Qty::ZERO)
     }
 
@@ -486,6 +512,10 @@ impl AtpPolicy {
         }
         self.pools.entry((sku, node)).or_default().insert(channel, Pool { qty, may_use_shared });
         Ok(())
+    }
+
+    pub(crate) fn pool_map(&self, sku: Sku, node: NodeId) -> Option<&BTreeMap<ChannelId, Pool>> {
+        if self.pools.is_empty() { None } else { self.pools.get(&(sku, node)) }
     }
 
     /// The pools of a position, by channel.

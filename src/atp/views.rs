@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::compute::{NodeBase, base_of, check_ids, node_atp, node_explain, to_qty};
+use super::compute::{NodeBase, Rules, base_of, check_ids, evaluate, node_atp, node_explain, to_qty};
 use super::policy::{METHODS, method_index};
 use super::{AtpError, AtpPolicy, Explain, InboundPolicy};
 use crate::ledger::{Event, EventKind, Ledger};
@@ -10,6 +10,9 @@ use crate::model::{ChannelId, FulfilmentMethod, NodeId, Qty, Sku, Timestamp};
 use crate::routing::Availability;
 
 /// One changed network ATP figure, for publishing to storefronts and marketplaces.
+///
+/// A total beyond [`Qty::MAX`] (which [`AtpViews::network`] reports as
+/// [`AtpError::Overflow`]) appears here saturated at `Qty::MAX`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct AtpChange {
@@ -202,23 +205,39 @@ impl AtpViews {
     ) -> Result<(), AtpError> {
         let touched = touched(&event.kind);
         // Validate first: every position the event names must be known.
-        for (node, sku) in touched.positions() {
-            ledger.position(node, sku)?;
-        }
-        if let Touched::SkuWide(sku) = touched {
-            if sku.get() >= ledger.sku_count() {
-                return Err(AtpError::UnknownSku { sku });
+        let known = |(node, sku): (NodeId, Sku)| ledger.position(node, sku).map(|_| ());
+        match &touched {
+            Touched::None => {}
+            Touched::One(n, s) => known((*n, *s))?,
+            Touched::Two(a, b) => {
+                known(*a)?;
+                known(*b)?;
             }
+            Touched::SkuWide(sku) => {
+                if sku.get() >= ledger.sku_count() {
+                    return Err(AtpError::UnknownSku { sku: *sku });
+                }
+            }
+            Touched::Holds(list) => list.iter().try_for_each(|p| known(*p))?,
         }
         let start = changes.len();
+        let nodes_before = self.nodes;
         self.grow_and_read(ledger, changes)?;
         let day = event.at.day_index();
+        let mut single = nodes_before == self.nodes;
         if day > self.today {
             self.advance_day(ledger, day, changes)?;
+            single = false;
         }
         match touched {
             Touched::None => {}
-            Touched::One(n, s) => self.refresh(ledger, n, s, changes)?,
+            Touched::One(n, s) => {
+                self.refresh(ledger, n, s, changes)?;
+                if single {
+                    // One position: every key appears at most once already.
+                    return Ok(());
+                }
+            }
             Touched::Two(a, b) => {
                 self.refresh(ledger, a.0, a.1, changes)?;
                 self.refresh(ledger, b.0, b.1, changes)?;
@@ -315,16 +334,22 @@ impl AtpViews {
         for c in 0..self.policy.channels() {
             let channel = ChannelId::new(c);
             for method in METHODS {
-                let before = node_atp(&self.policy, sku, node, channel, method, &old);
-                let after = node_atp(&self.policy, sku, node, channel, method, &new);
+                let rules = Rules::lookup(&self.policy, sku, node, channel, method);
+                let before = evaluate(&self.policy, &rules, &old, true).1;
+                let after = evaluate(&self.policy, &rules, &new, true).1;
                 if before == after {
                     continue;
                 }
                 let i = self.slot(sku, channel, method);
                 if let Some(t) = self.totals.get_mut(i) {
-                    let old_total = *t;
+                    let old_total = clamp(*t);
                     *t = t.saturating_sub(before).saturating_add(after);
-                    changes.push(AtpChange { sku, channel, method, old: clamp(old_total), new: clamp(*t) });
+                    let new_total = clamp(*t);
+                    // Totals beyond `Qty::MAX` read as an overflow error; the
+                    // feed reports them saturated, and only real moves.
+                    if old_total != new_total {
+                        changes.push(AtpChange { sku, channel, method, old: old_total, new: new_total });
+                    }
                 }
             }
         }
@@ -635,17 +660,6 @@ enum Touched {
     Two((NodeId, Sku), (NodeId, Sku)),
     SkuWide(Sku),
     Holds(Vec<(NodeId, Sku)>),
-}
-
-impl Touched {
-    fn positions(&self) -> Vec<(NodeId, Sku)> {
-        match self {
-            Self::None | Self::SkuWide(_) => Vec::new(),
-            Self::One(n, s) => vec![(*n, *s)],
-            Self::Two(a, b) => vec![*a, *b],
-            Self::Holds(v) => v.clone(),
-        }
-    }
 }
 
 fn touched(kind: &EventKind) -> Touched {
