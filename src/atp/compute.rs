@@ -103,6 +103,16 @@ pub(crate) struct Rules<'a> {
 }
 
 impl<'a> Rules<'a> {
+    pub(crate) const fn new(
+        channel: ChannelId,
+        eligible: bool,
+        safety: Option<Buffer>,
+        threshold: Qty,
+        pools: Option<&'a BTreeMap<ChannelId, Pool>>,
+    ) -> Self {
+        Self { channel, eligible, safety, threshold, pools }
+    }
+
     pub(crate) fn lookup(
         policy: &'a AtpPolicy,
         sku: Sku,

@@ -52,27 +52,35 @@ impl PromiseSchedule {
         Self { days: vec![(now.day_index(), on_hand.get(), 0)] }
     }
 
-    /// Builds from unsorted (day, supply, demand) entries in one sort.
+    /// Builds from unsorted (day, supply, demand) entries in one sort,
+    /// merging days in place.
     fn from_entries(today: i64, on_hand: u64, mut entries: Vec<(i64, u64, u64)>) -> Result<Self, AtpError> {
         entries.push((today, on_hand, 0));
         for e in &mut entries {
             e.0 = e.0.max(today);
         }
         entries.sort_unstable_by_key(|e| e.0);
-        let mut days: Vec<(i64, u64, u64)> = Vec::with_capacity(entries.len());
-        for (d, s, q) in entries {
-            match days.last_mut() {
+        let mut kept = 0_usize;
+        for i in 0..entries.len() {
+            let Some(&(d, s, q)) = entries.get(i) else { break };
+            match kept.checked_sub(1).and_then(|k| entries.get_mut(k)) {
                 Some(last) if last.0 == d => {
                     last.1 = last.1.checked_add(s).ok_or(AtpError::Overflow { what: "daily supply" })?;
                     last.2 = last.2.checked_add(q).ok_or(AtpError::Overflow { what: "daily demand" })?;
                 }
-                _ => days.push((d, s, q)),
+                _ => {
+                    if let Some(slot) = entries.get_mut(kept) {
+                        *slot = (d, s, q);
+                    }
+                    kept = kept.saturating_add(1);
+                }
             }
         }
-        if days.len() > Self::MAX_DAYS {
+        entries.truncate(kept);
+        if entries.len() > Self::MAX_DAYS {
             return Err(AtpError::TooManyRules { max: Self::MAX_DAYS });
         }
-        Ok(Self { days })
+        Ok(Self { days: entries })
     }
 
     /// Today's day index.
@@ -202,6 +210,10 @@ impl AtpViews {
         let policy = self.policy();
         let today = now.day_index();
         let mut on_hand = 0_u64;
+        let cap = policy.get_preorder_cap();
+        // Uncapped receipts go straight into the schedule's entries; capped
+        // ones are ordered per node first.
+        let mut entries: Vec<(i64, u64, u64)> = Vec::with_capacity(demand.len().saturating_add(34));
         let mut receipts: Vec<(i64, u128, NodeId, u64)> = Vec::new();
         let mut backlog = 0_u64;
         for n in 0..ledger.node_count() {
@@ -223,17 +235,18 @@ impl AtpViews {
                     for (id, r) in open.into_iter().flatten() {
                         let day = r.eta.day_index().saturating_add(lead_time_days);
                         if day <= last {
-                            receipts.push((day.max(today), id.get(), node, r.remaining.get()));
+                            if cap.is_some() {
+                                receipts.push((day.max(today), id.get(), node, r.remaining.get()));
+                            } else {
+                                entries.push((day, r.remaining.get(), 0));
+                            }
                         }
                     }
                 }
             }
         }
-        let mut entries: Vec<(i64, u64, u64)> =
-            Vec::with_capacity(receipts.len().saturating_add(demand.len()).saturating_add(1));
-        match policy.get_preorder_cap() {
-            None => entries.extend(receipts.iter().map(|r| (r.0, r.3, 0))),
-            Some(cap) => {
+        if let Some(cap) = cap {
+            {
                 // The pre-order cap applies per node, to receipts in sellable-day order.
                 receipts.sort_unstable();
                 let mut used: Vec<(NodeId, u64)> = Vec::new();

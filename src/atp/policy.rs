@@ -587,8 +587,15 @@ impl AtpPolicy {
     /// Whether `node` may fulfil for `channel` by `method`.
     #[must_use]
     pub fn is_eligible(&self, node: NodeId, channel: ChannelId, method: FulfilmentMethod) -> bool {
-        (self.channel_excluded.is_empty() || !self.channel_excluded.contains(&(channel, node)))
-            && (self.method_excluded.is_empty() || !self.method_excluded.contains(&(method, node)))
+        self.channel_eligible(channel, node) && self.method_eligible(method, node)
+    }
+
+    pub(crate) fn channel_eligible(&self, channel: ChannelId, node: NodeId) -> bool {
+        self.channel_excluded.is_empty() || !self.channel_excluded.contains(&(channel, node))
+    }
+
+    pub(crate) fn method_eligible(&self, method: FulfilmentMethod, node: NodeId) -> bool {
+        self.method_excluded.is_empty() || !self.method_excluded.contains(&(method, node))
     }
 
     /// Caps the backorder allowance ATP may promise per position: the

@@ -331,10 +331,21 @@ impl AtpViews {
         if old == new {
             return Ok(());
         }
+        // Look every rule up once per refresh, not once per evaluation.
+        let pools = self.policy.pool_map(sku, node);
+        let mut method_ok = [true; M];
+        for (ok, m) in method_ok.iter_mut().zip(METHODS) {
+            *ok = self.policy.method_eligible(m, node);
+        }
         for c in 0..self.policy.channels() {
             let channel = ChannelId::new(c);
-            for method in METHODS {
-                let rules = Rules::lookup(&self.policy, sku, node, channel, method);
+            let threshold = self.policy.low_stock_threshold(channel);
+            let channel_ok = self.policy.channel_eligible(channel, node);
+            for (method, m_ok) in METHODS.into_iter().zip(method_ok) {
+                let eligible = channel_ok && m_ok;
+                let safety =
+                    if eligible { self.policy.safety_stock_rule(sku, node, channel, method) } else { None };
+                let rules = Rules::new(channel, eligible, safety, threshold, pools);
                 let before = evaluate(&self.policy, &rules, &old, true).1;
                 let after = evaluate(&self.policy, &rules, &new, true).1;
                 if before == after {
