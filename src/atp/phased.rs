@@ -246,23 +246,21 @@ impl AtpViews {
             }
         }
         if let Some(cap) = cap {
-            {
-                // The pre-order cap applies per node, to receipts in sellable-day order.
-                receipts.sort_unstable();
-                let mut used: Vec<(NodeId, u64)> = Vec::new();
-                for (day, _, node, qty) in receipts {
-                    let slot = match used.iter().position(|u| u.0 == node) {
-                        Some(i) => i,
-                        None => {
-                            used.push((node, 0));
-                            used.len().saturating_sub(1)
-                        }
-                    };
-                    if let Some(u) = used.get_mut(slot) {
-                        let take = qty.min(cap.get().saturating_sub(u.1));
-                        u.1 = u.1.saturating_add(take);
-                        entries.push((day, take, 0));
+            // The pre-order cap applies per node, to receipts in sellable-day order.
+            receipts.sort_unstable();
+            let mut used: Vec<(NodeId, u64)> = Vec::new();
+            for (day, _, node, qty) in receipts {
+                let slot = match used.iter().position(|u| u.0 == node) {
+                    Some(i) => i,
+                    None => {
+                        used.push((node, 0));
+                        used.len().saturating_sub(1)
                     }
+                };
+                if let Some(u) = used.get_mut(slot) {
+                    let take = qty.min(cap.get().saturating_sub(u.1));
+                    u.1 = u.1.saturating_add(take);
+                    entries.push((day, take, 0));
                 }
             }
         }
