@@ -13,6 +13,7 @@
 
 use criterion::Criterion;
 
+mod atp;
 mod ledger;
 mod model;
 mod returns;
@@ -24,5 +25,6 @@ fn main() {
     returns::benches(&mut c);
     routing::benches(&mut c);
     ledger::benches(&mut c);
+    atp::benches(&mut c);
     c.final_summary();
 }

@@ -37,6 +37,9 @@
 //!
 //! ## Modules
 //!
+//! - [`atp`]: available-to-promise — policy (safety stock, thresholds,
+//!   channel pools, eligibility), incremental network views with a change
+//!   feed, time-phased earliest promise dates.
 //! - [`returns`]: return policy, keep-it, return routing, grading and
 //!   disposition, emitted as ledger commands.
 //! ## Quick example
@@ -67,11 +70,13 @@
 //!   comparison; it adds nothing yet.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+pub mod atp;
 pub mod ledger;
 pub mod model;
 pub mod returns;
 pub mod routing;
 
+pub use atp::{AtpChange, AtpError, AtpPolicy, AtpViews, Buffer, Demand, InboundPolicy, Scope};
 pub use ledger::{
     AdjustReason, BackorderPolicy, BatchRejection, Bucket, Command, CommandKind, Direction, Event, EventKind,
     ExpiredHold, Hold, Ledger, LedgerError, LedgerOptions, Outcome, Position, Receipt, Rejection, Resolution,

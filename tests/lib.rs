@@ -14,6 +14,7 @@
     unreachable_pub
 )]
 
+mod atp;
 mod common;
 mod ledger;
 mod persistence;
