@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
+use super::OrderLine;
 use super::{Availability, RoutingError, RoutingProblem};
 use crate::model::{Capabilities, LineId, Money, NodeId, Sku};
 
@@ -49,7 +50,7 @@ pub(crate) struct Item {
     pub(crate) need: SmallVec<[(usize, u64); 4]>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Compiled {
     pub(crate) lines: Vec<CLine>,
     pub(crate) skus: Vec<Sku>,
@@ -152,7 +153,7 @@ pub(crate) fn validate(problem: &RoutingProblem) -> Result<(), RoutingError> {
 }
 
 /// Exact money → integer at `scale` fractional digits.
-fn scaled(m: Decimal, scale: u32) -> Result<i128, RoutingError> {
+pub(crate) fn scaled(m: Decimal, scale: u32) -> Result<i128, RoutingError> {
     // Evaluated at compile time: an overflow or bad index would fail the build.
     #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
     const POW10: [i128; 29] = {
@@ -322,18 +323,46 @@ pub(crate) fn compile(
         nodes.push(CNode { id: node.id, orig: ni, fixed: sc(node.shipment_cost)?, unit, stock, cap, elig });
     }
 
-    // Whole items: keep-together groups, and every other line when lines don't split.
+    let (items, split_mask) = order_items(&problem.lines, &order, &skus, rules.get_split_lines());
+    let mut penalty = match rules.get_unfilled_unit_penalty() {
+        Some(p) => Some(sc(p)?),
+        None => None,
+    };
+    perturb(&mut nodes, &mut penalty, demand)?;
+    let max_ship = rules.get_max_shipments().map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
+    Ok(Compiled {
+        lines,
+        skus,
+        nodes,
+        items,
+        split_mask,
+        penalty,
+        max_ship,
+        ship_complete: rules.get_ship_complete(),
+        demand,
+    })
+}
+
+/// Whole items (keep-together groups, and every other line when lines don't
+/// split) over canonical lines `order`, and the mask of freely splitting lines.
+pub(crate) fn order_items(
+    lines: &[OrderLine],
+    order: &[usize],
+    skus: &[Sku],
+    split_lines: bool,
+) -> (Vec<Item>, u64) {
+    let sku_idx = |s: Sku| skus.binary_search(&s).unwrap_or(0);
     let mut items: Vec<Item> = Vec::new();
     let mut groups: BTreeMap<u32, usize> = BTreeMap::new();
     let mut split_mask = 0u64;
     for (li, &oi) in order.iter().enumerate() {
-        let Some(l) = problem.lines.get(oi) else { continue };
+        let Some(l) = lines.get(oi) else { continue };
         let slot = match l.group {
             Some(g) => *groups.entry(g.get()).or_insert_with(|| {
                 items.push(Item { mask: 0, qty: 0, need: SmallVec::new() });
                 items.len().saturating_sub(1)
             }),
-            None if !rules.get_split_lines() => {
+            None if !split_lines => {
                 items.push(Item { mask: 0, qty: 0, need: SmallVec::new() });
                 items.len().saturating_sub(1)
             }
@@ -352,10 +381,16 @@ pub(crate) fn compile(
             }
         }
     }
-    let mut penalty = match rules.get_unfilled_unit_penalty() {
-        Some(p) => Some(sc(p)?),
-        None => None,
-    };
+    (items, split_mask)
+}
+
+/// Applies the tie-break perturbation to `nodes` (in node-id order) and the
+/// penalty, and checks once that every total the optimiser forms fits.
+pub(crate) fn perturb(
+    nodes: &mut [CNode],
+    penalty: &mut Option<i128>,
+    demand: u64,
+) -> Result<(), RoutingError> {
     // Tie-break by perturbation: every cost is multiplied by `m` and each
     // node's fixed cost gains `b + rank` (rank = position in node-id order),
     // with `b` larger than any sum of ranks and `m` larger than any sum of
@@ -391,7 +426,7 @@ pub(crate) fn compile(
     // the fixed costs; check once that it fits, so later sums cannot overflow.
     let mut biggest = penalty.unwrap_or(0);
     let mut fixed_sum = 0i128;
-    for n in &nodes {
+    for n in nodes.iter() {
         fixed_sum = fixed_sum.checked_add(n.fixed).ok_or(RoutingError::overflow("shipment costs"))?;
         for &u in &n.unit {
             biggest = biggest.max(u);
@@ -402,16 +437,5 @@ pub(crate) fn compile(
         .and_then(|v| v.checked_mul(4))
         .and_then(|v| v.checked_add(fixed_sum))
         .ok_or(RoutingError::overflow("plan cost"))?;
-    let max_ship = rules.get_max_shipments().map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
-    Ok(Compiled {
-        lines,
-        skus,
-        nodes,
-        items,
-        split_mask,
-        penalty,
-        max_ship,
-        ship_complete: rules.get_ship_complete(),
-        demand,
-    })
+    Ok(())
 }

@@ -28,6 +28,7 @@ mod flow;
 mod heuristics;
 #[cfg(feature = "serde")]
 mod instance;
+mod network;
 mod optimal;
 mod plan;
 mod problem;
@@ -39,6 +40,7 @@ pub use explain::{CostBreakdown, Exclusion, Explanation, explain};
 pub use heuristics::{GreedySetCover, LocalSearch};
 #[cfg(feature = "serde")]
 pub use instance::{INSTANCE_FORMAT, Instance, PLAN_FORMAT, PlanStream, error_plan_json, route_stream};
+pub use network::{RouteRequest, RouteWorkspace, RoutingNetwork};
 pub use optimal::{LookAhead, Optimal};
 pub use plan::{LineQty, Plan, PlanStatus, Shipment};
 pub use problem::{Availability, GroupId, OrderLine, RouteOptions, RoutingProblem, Rules, StockTable};
