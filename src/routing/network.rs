@@ -95,6 +95,10 @@ pub struct RouteWorkspace {
     touched: Vec<u32>,
     compiled: Compiled,
     order: Vec<usize>,
+    /// Stock rows of the touched nodes, `skus` per node.
+    rows: Vec<u64>,
+    /// Touched nodes that may ship, sorted.
+    perm: Vec<u32>,
 }
 
 impl RouteWorkspace {
@@ -567,7 +571,7 @@ impl RoutingNetwork {
         availability: &dyn Availability,
         ws: &mut RouteWorkspace,
     ) -> Result<(), RoutingError> {
-        let RouteWorkspace { slot, touched, compiled: c, order: canon } = ws;
+        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm } = ws;
         if slot.len() < self.nodes.len() {
             slot.resize(self.nodes.len(), FREE);
         }
@@ -587,10 +591,11 @@ impl RoutingNetwork {
             let sku = c.skus.binary_search(&l.sku).unwrap_or(0);
             c.lines.push(CLine { id: l.id, orig: i, sku, qty: l.quantity.get() });
         }
-        // Candidates: nodes that stock an order SKU and may ship.
-        c.nodes.clear();
+        // Candidates: nodes that stock an order SKU and may ship. First their
+        // stock rows (flat, `ns` per touched node), then the nodes themselves
+        // built once in node-id order, so no large node record is ever moved.
+        rows.clear();
         for (si, &sku) in c.skus.iter().enumerate() {
-            let nodes = &mut c.nodes;
             availability.for_each_stocking(sku, &self.ids, &mut |id, units| {
                 if units.is_zero() {
                     return;
@@ -598,46 +603,45 @@ impl RoutingNetwork {
                 let Some(k) = self.index_of(id) else { return };
                 let Some(s) = slot.get_mut(k) else { return };
                 if *s == FREE {
-                    touched.push(u32::try_from(k).unwrap_or(u32::MAX));
                     if self.open_for(k, order) {
-                        *s = u32::try_from(nodes.len()).unwrap_or(SKIP);
-                        nodes.push(CNode {
-                            id,
-                            orig: k,
-                            fixed: 0,
-                            unit: SmallVec::new(),
-                            stock: SmallVec::from_elem(0, ns),
-                            cap: 0,
-                            elig: 0,
-                        });
+                        *s = u32::try_from(rows.len().checked_div(ns).unwrap_or(0)).unwrap_or(SKIP);
+                        rows.resize(rows.len().saturating_add(ns), 0);
                     } else {
                         *s = SKIP;
                     }
+                    touched.push(u32::try_from(k).unwrap_or(u32::MAX));
                 }
-                if let Some(n) = nodes.get_mut(*s as usize) {
-                    if let Some(v) = n.stock.get_mut(si) {
+                if *s != SKIP {
+                    if let Some(v) = rows.get_mut((*s as usize).saturating_mul(ns).saturating_add(si)) {
                         *v = units.get();
                     }
                 }
             });
         }
-        // Eligibility per canonical line.
         let masks: SmallVec<[Option<u64>; 16]> = canon
             .iter()
             .filter_map(|&i| order.lines.get(i))
             .map(|l| if l.requires.is_empty() { Some(0) } else { self.required_mask(l) })
             .collect();
-        for n in c.nodes.iter_mut() {
+        perm.clear();
+        perm.extend(touched.iter().copied().filter(|&k| slot.get(k as usize).is_some_and(|&s| s != SKIP)));
+        perm.sort_unstable();
+        // Costs at the order's scale (the network's, or the penalty's if finer).
+        let pen = order.rules.get_unfilled_unit_penalty().map(|p| p.get().normalize());
+        let scale = self.scale.max(pen.map_or(0, |p| p.scale()));
+        let factor = scaled(rust_decimal::Decimal::ONE, scale.saturating_sub(self.scale))?;
+        let ovf = || RoutingError::overflow("cost scale");
+        c.nodes.clear();
+        for &k in perm.iter() {
+            let k = k as usize;
+            let at = slot.get(k).map_or(0, |&s| (s as usize).saturating_mul(ns));
+            let row = rows.get(at..at.saturating_add(ns)).unwrap_or_default();
             let mut elig = 0u64;
             for (li, (cl, &mask)) in c.lines.iter().zip(masks.iter()).enumerate() {
-                if n.stock.get(cl.sku).is_some_and(|&q| q > 0) {
+                if row.get(cl.sku).is_some_and(|&q| q > 0) {
                     let ok = match order.lines.get(cl.orig) {
                         Some(l) if !l.requires.is_empty() => {
-                            if mask.is_none() && self.caps.is_some() {
-                                false
-                            } else {
-                                self.capable(n.orig, l, mask)
-                            }
+                            !(mask.is_none() && self.caps.is_some()) && self.capable(k, l, mask)
                         }
                         _ => true,
                     };
@@ -646,23 +650,23 @@ impl RoutingNetwork {
                     }
                 }
             }
-            n.elig = elig;
-        }
-        c.nodes.retain(|n| n.elig != 0);
-        c.nodes.sort_unstable_by_key(|n| n.orig);
-        // Costs at the order's scale (the network's, or the penalty's if finer).
-        let pen = order.rules.get_unfilled_unit_penalty().map(|p| p.get().normalize());
-        let scale = self.scale.max(pen.map_or(0, |p| p.scale()));
-        let factor = scaled(rust_decimal::Decimal::ONE, scale.saturating_sub(self.scale))?;
-        let ovf = || RoutingError::overflow("cost scale");
-        for n in c.nodes.iter_mut() {
-            n.fixed = self.fixed.get(n.orig).copied().unwrap_or(0).checked_mul(factor).ok_or_else(ovf)?;
-            n.unit.clear();
-            for &sku in &c.skus {
-                n.unit.push(self.unit_at(n.orig, sku).checked_mul(factor).ok_or_else(ovf)?);
+            if elig == 0 {
+                continue;
             }
-            let max = self.nodes.get(n.orig).and_then(|x| x.max_units);
-            n.cap = max.map_or(demand, |m| m.get().min(demand));
+            let mut unit = SmallVec::new();
+            for &sku in &c.skus {
+                unit.push(self.unit_at(k, sku).checked_mul(factor).ok_or_else(ovf)?);
+            }
+            let max = self.nodes.get(k).and_then(|x| x.max_units);
+            c.nodes.push(CNode {
+                id: self.ids.get(k).copied().unwrap_or_default(),
+                orig: k,
+                fixed: self.fixed.get(k).copied().unwrap_or(0).checked_mul(factor).ok_or_else(ovf)?,
+                unit,
+                stock: SmallVec::from_slice(row),
+                cap: max.map_or(demand, |m| m.get().min(demand)),
+                elig,
+            });
         }
         let (items, split_mask) = order_items(&order.lines, canon, &c.skus, order.rules.get_split_lines());
         c.items = items;
