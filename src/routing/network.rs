@@ -157,6 +157,10 @@ pub struct RoutingNetwork {
     caps: Option<Vec<u64>>,
     /// Node indices by (shipment cost, index).
     by_fixed: Vec<u32>,
+    /// Per node: transit days (`u32::MAX` when unknown) and unit cap
+    /// (`u64::MAX` when none), compact for the per-order filters.
+    transit: Vec<u32>,
+    max_units: Vec<u64>,
     /// Least unit cost over nodes and overrides.
     min_unit: i128,
     /// Least shipment cost, and the least sum of two (None with fewer than two nodes).
@@ -275,6 +279,8 @@ impl RoutingNetwork {
         let mut f = by_fixed.iter().filter_map(|&i| fixed.get(i as usize).copied());
         let min_fixed = f.next().unwrap_or(0);
         let two_fixed = f.next().map(|second| min_fixed.saturating_add(second));
+        let transit = nodes.iter().map(|n| n.transit_days.unwrap_or(u32::MAX)).collect();
+        let max_units = nodes.iter().map(|n| n.max_units.map_or(u64::MAX, Qty::get)).collect();
         Ok(Self {
             nodes,
             ids,
@@ -287,6 +293,8 @@ impl RoutingNetwork {
             tags,
             caps,
             by_fixed,
+            transit,
+            max_units,
             min_unit,
             min_fixed,
             two_fixed,
@@ -428,16 +436,16 @@ impl RoutingNetwork {
 
     /// Whether node `k` may ship anything for `order` (pickup, window, cap).
     fn open_for(&self, k: usize, order: &RouteRequest) -> bool {
-        let Some(node) = self.nodes.get(k) else { return false };
-        if order.pickup_at.is_some_and(|p| p != node.id) {
-            return false;
-        }
-        if let (Some(w), Some(t)) = (order.deliver_within_days, node.transit_days) {
-            if t > w {
+        if let Some(p) = order.pickup_at {
+            if self.ids.get(k) != Some(&p) {
                 return false;
             }
         }
-        !node.max_units.is_some_and(Qty::is_zero)
+        let transit = self.transit.get(k).copied().unwrap_or(u32::MAX);
+        if order.deliver_within_days.is_some_and(|w| transit != u32::MAX && transit > w) {
+            return false;
+        }
+        self.max_units.get(k).is_some_and(|&m| m > 0)
     }
 
     /// The capability mask a line requires, or `None` when the network's
@@ -510,10 +518,8 @@ impl RoutingNetwork {
             if !self.open_for(k, order) || !self.capable(k, line, mask) {
                 continue;
             }
-            let Some(node) = self.nodes.get(k) else { continue };
-            if node.max_units.is_some_and(|m| m.get() < q)
-                || availability.available(node.id, line.sku).get() < q
-            {
+            let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { continue };
+            if cap < q || availability.available(id, line.sku).get() < q {
                 continue;
             }
             let cost =
@@ -657,14 +663,14 @@ impl RoutingNetwork {
             for &sku in &c.skus {
                 unit.push(self.unit_at(k, sku).checked_mul(factor).ok_or_else(ovf)?);
             }
-            let max = self.nodes.get(k).and_then(|x| x.max_units);
+            let max = self.max_units.get(k).copied().unwrap_or(u64::MAX);
             c.nodes.push(CNode {
                 id: self.ids.get(k).copied().unwrap_or_default(),
                 orig: k,
                 fixed: self.fixed.get(k).copied().unwrap_or(0).checked_mul(factor).ok_or_else(ovf)?,
                 unit,
                 stock: SmallVec::from_slice(row),
-                cap: max.map_or(demand, |m| m.get().min(demand)),
+                cap: max.min(demand),
                 elig,
             });
         }
