@@ -70,6 +70,16 @@ impl Compiled {
     }
 }
 
+/// `a × b`, or `None` on overflow. When both fit in 64 bits the product
+/// cannot overflow 128 bits, so it skips `i128::checked_mul`'s slow path
+/// (a hot spot of the optimiser's bounds and of compiling costs).
+#[inline]
+pub(crate) fn mul128(a: i128, b: i128) -> Option<i128> {
+    const LO: i128 = i64::MIN as i128;
+    const HI: i128 = i64::MAX as i128;
+    if (LO..=HI).contains(&a) && (LO..=HI).contains(&b) { Some(a.wrapping_mul(b)) } else { a.checked_mul(b) }
+}
+
 pub(crate) fn mask_below(n: usize) -> u64 {
     if n >= 64 { u64::MAX } else { (1u64 << n).wrapping_sub(1) }
 }
@@ -409,14 +419,12 @@ pub(crate) fn perturb(
     let ovf = || RoutingError::overflow("cost scale");
     for (rank, n) in nodes.iter_mut().enumerate() {
         let r = i128::try_from(rank).map_err(|_| ovf())?;
-        n.fixed = n
-            .fixed
-            .checked_mul(m)
+        n.fixed = mul128(n.fixed, m)
             .and_then(|v| v.checked_add(b))
             .and_then(|v| v.checked_add(r))
             .ok_or_else(ovf)?;
         for u in &mut n.unit {
-            *u = u.checked_mul(m).ok_or_else(ovf)?;
+            *u = mul128(*u, m).ok_or_else(ovf)?;
         }
     }
     if let Some(p) = penalty.as_mut() {

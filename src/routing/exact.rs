@@ -32,7 +32,7 @@ fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
 }
 
 fn mul(a: i128, q: u64) -> Result<i128, RoutingError> {
-    a.checked_mul(i128::from(q)).ok_or(OVF)
+    super::compile::mul128(a, i128::from(q)).ok_or(OVF)
 }
 
 /// The cost of leaving everything unfilled, if allowed.

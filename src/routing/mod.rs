@@ -13,6 +13,14 @@
 //! - [`LookAhead`] — least cost with caller-supplied per-(node, SKU)
 //!   opportunity costs (dual prices).
 //!
+//! A host that routes many orders over the same nodes compiles them once
+//! into a [`RoutingNetwork`] and routes each [`RouteRequest`] with
+//! [`RoutingNetwork::route_with`] and a reused [`RouteWorkspace`]: the same
+//! plans as [`Optimal`], but a call touches only the nodes that stock the
+//! order's SKUs (listed by [`Availability::for_each_stocking`], which
+//! [`StockTable`] answers from per-SKU lists) and a one-line order is usually
+//! answered from the nodes sorted by shipment cost without a search.
+//!
 //! Researchers implement [`Strategy`] for their own. [`explain`] says which
 //! nodes were candidates, which rule excluded each other node, and how a
 //! plan's cost is made up. With the `serde` feature, [`Instance`] reads the

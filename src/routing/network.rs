@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 
 use super::Shipment;
 use super::build::{Costs, build_with};
-use super::compile::{CLine, CNode, Compiled, MAX_LINES, bit, order_items, perturb, scaled};
+use super::compile::{CLine, CNode, Compiled, MAX_LINES, bit, mul128, order_items, perturb, scaled};
 use super::exact::branch_and_bound;
 use super::{
     Availability, LineQty, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
@@ -523,7 +523,7 @@ impl RoutingNetwork {
                 continue;
             }
             let cost =
-                self.unit_at(k, line.sku).checked_mul(qi).and_then(|u| u.checked_add(f)).ok_or_else(ovf)?;
+                mul128(self.unit_at(k, line.sku), qi).and_then(|u| u.checked_add(f)).ok_or_else(ovf)?;
             if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
                 best = Some((cost, k));
             }
@@ -661,13 +661,13 @@ impl RoutingNetwork {
             }
             let mut unit = SmallVec::new();
             for &sku in &c.skus {
-                unit.push(self.unit_at(k, sku).checked_mul(factor).ok_or_else(ovf)?);
+                unit.push(mul128(self.unit_at(k, sku), factor).ok_or_else(ovf)?);
             }
             let max = self.max_units.get(k).copied().unwrap_or(u64::MAX);
             c.nodes.push(CNode {
                 id: self.ids.get(k).copied().unwrap_or_default(),
                 orig: k,
-                fixed: self.fixed.get(k).copied().unwrap_or(0).checked_mul(factor).ok_or_else(ovf)?,
+                fixed: mul128(self.fixed.get(k).copied().unwrap_or(0), factor).ok_or_else(ovf)?,
                 unit,
                 stock: SmallVec::from_slice(row),
                 cap: max.min(demand),
