@@ -19,7 +19,7 @@
 //! plans as [`Optimal`], but a call touches only the nodes that stock the
 //! order's SKUs (listed by [`Availability::for_each_stocking`], which
 //! [`StockTable`] answers from per-SKU lists) and a one-line order is usually
-//! answered from the nodes sorted by shipment cost without a search.
+//! answered from the nodes sorted by their least one-unit cost without a search.
 //!
 //! Researchers implement [`Strategy`] for their own. [`explain`] says which
 //! nodes were candidates, which rule excluded each other node, and how a

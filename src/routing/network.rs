@@ -111,7 +111,7 @@ impl RouteWorkspace {
 
 /// A network of nodes compiled once for many orders: validated, sorted by
 /// node id, costs scaled to exact integers, capabilities as bitmasks, and
-/// nodes ordered by shipment cost for the single-line shortcut.
+/// nodes ordered by their least cost for one unit for the single-line shortcut.
 ///
 /// [`Self::route`] gives exactly the plan [`Optimal`](super::Optimal) gives
 /// for the same nodes, overrides, order and availability (same cost, same
@@ -155,8 +155,9 @@ pub struct RoutingNetwork {
     /// Capability tags of the network, sorted; node masks below when there are at most 64.
     tags: Vec<String>,
     caps: Option<Vec<u64>>,
-    /// Node indices by (shipment cost, index).
-    by_fixed: Vec<u32>,
+    /// (shipment cost + the node's least unit cost over SKUs, node index),
+    /// sorted: a lower bound of the node's cost for one unit, in scan order.
+    by_key: Vec<(i128, u32)>,
     /// Per node: transit days (`u32::MAX` when unknown) and unit cap
     /// (`u64::MAX` when none), compact for the per-order filters.
     transit: Vec<u32>,
@@ -273,12 +274,24 @@ impl RoutingNetwork {
                 })
                 .collect()
         });
-        let mut by_fixed: Vec<u32> = (0..ids.len()).filter_map(|i| u32::try_from(i).ok()).collect();
-        by_fixed.sort_by_key(|&i| (fixed.get(i as usize).copied().unwrap_or(0), i));
-        let min_unit = unit.iter().chain(unit_scaled.values()).copied().min().unwrap_or(0);
-        let mut f = by_fixed.iter().filter_map(|&i| fixed.get(i as usize).copied());
-        let min_fixed = f.next().unwrap_or(0);
-        let two_fixed = f.next().map(|second| min_fixed.saturating_add(second));
+        // Each node's least unit cost: its own, or a cheaper override.
+        let mut unit_lb = unit.clone();
+        for (&(id, _), &v) in &unit_scaled {
+            if let Some(u) = ids.binary_search(&id).ok().and_then(|k| unit_lb.get_mut(k)) {
+                *u = (*u).min(v);
+            }
+        }
+        let mut by_key = Vec::with_capacity(ids.len());
+        for (k, (&f, &u)) in fixed.iter().zip(unit_lb.iter()).enumerate() {
+            let key = f.checked_add(u).ok_or(RoutingError::overflow("cost scale"))?;
+            by_key.push((key, u32::try_from(k).map_err(|_| RoutingError::overflow("node count"))?));
+        }
+        by_key.sort_unstable();
+        let min_unit = unit_lb.iter().copied().min().unwrap_or(0);
+        let mut sorted_fixed = fixed.clone();
+        sorted_fixed.sort_unstable();
+        let min_fixed = sorted_fixed.first().copied().unwrap_or(0);
+        let two_fixed = sorted_fixed.get(1).map(|second| min_fixed.saturating_add(*second));
         let transit = nodes.iter().map(|n| n.transit_days.unwrap_or(u32::MAX)).collect();
         let max_units = nodes.iter().map(|n| n.max_units.map_or(u64::MAX, Qty::get)).collect();
         Ok(Self {
@@ -292,7 +305,7 @@ impl RoutingNetwork {
             unit,
             tags,
             caps,
-            by_fixed,
+            by_key,
             transit,
             max_units,
             min_unit,
@@ -331,7 +344,7 @@ impl RoutingNetwork {
     /// [`StockTable`](super::StockTable) (O(nodes × SKUs) with the default
     /// [`Availability::for_each_stocking`]); a one-line order whose best
     /// single node no split can beat is answered by scanning nodes in order
-    /// of shipment cost only until no further node can be cheaper. The
+    /// of their least one-unit cost only until no further node can be cheaper. The
     /// search is as [`Optimal`](super::Optimal)'s.
     ///
     /// # Example
@@ -507,14 +520,15 @@ impl RoutingNetwork {
         if mask.is_none() && self.caps.is_some() && !line.requires.is_empty() {
             return Ok(None);
         }
-        let q_min_unit = self.min_unit.checked_mul(qi).ok_or_else(ovf)?;
+        // A node's cost is at least its key plus the least unit cost for each further unit.
+        let more_units = mul128(self.min_unit, qi.saturating_sub(1)).ok_or_else(ovf)?;
         let mut best: Option<(i128, usize)> = None;
-        for &k in &self.by_fixed {
+        for &(key, k) in &self.by_key {
             let k = k as usize;
-            let f = self.fixed.get(k).copied().unwrap_or(0);
-            if best.is_some_and(|(b, _)| f.checked_add(q_min_unit).is_none_or(|lb| lb > b)) {
+            if best.is_some_and(|(b, _)| key.checked_add(more_units).is_none_or(|lb| lb > b)) {
                 break;
             }
+            let f = self.fixed.get(k).copied().unwrap_or(0);
             if !self.open_for(k, order) || !self.capable(k, line, mask) {
                 continue;
             }
