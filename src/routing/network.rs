@@ -389,7 +389,7 @@ impl RoutingNetwork {
         self.validate(order)?;
         let name = "optimal";
         if options.get_max_node_sets() > 0 {
-            if let Some(plan) = self.single_line(order, availability, name)? {
+            if let Some(plan) = self.single_node(order, availability, name)? {
                 return Ok(plan);
             }
         }
@@ -492,16 +492,15 @@ impl RoutingNetwork {
         self.unit_scaled.get(&(id, sku)).copied().unwrap_or(base)
     }
 
-    /// A one-line order whose cheapest single full shipment provably beats
-    /// every other plan (splits, partial fills, nothing shipped): answered
-    /// without compiling. `None` when the shortcut does not apply.
-    fn single_line(
+    /// An order whose cheapest single full shipment provably beats every
+    /// other plan (splits, partial fills, nothing shipped): answered without
+    /// compiling. `None` when the shortcut does not apply.
+    fn single_node(
         &self,
         order: &RouteRequest,
         availability: &dyn Availability,
         name: &str,
     ) -> Result<Option<Plan>, RoutingError> {
-        let [line] = order.lines.as_slice() else { return Ok(None) };
         if order.rules.get_max_shipments() == Some(0) {
             return Ok(None);
         }
@@ -513,31 +512,56 @@ impl RoutingNetwork {
                 Err(_) => return Ok(None),
             },
         };
-        let q = line.quantity.get();
-        let qi = i128::from(q);
         let ovf = || RoutingError::overflow("plan cost");
-        let mask = self.required_mask(line);
-        if mask.is_none() && self.caps.is_some() && !line.requires.is_empty() {
-            return Ok(None);
+        let mut masks: SmallVec<[Option<u64>; 16]> = SmallVec::new();
+        for l in &order.lines {
+            let m = self.required_mask(l);
+            if m.is_none() && self.caps.is_some() && !l.requires.is_empty() {
+                return Ok(None);
+            }
+            masks.push(m);
         }
+        let any_requires = order.lines.iter().any(|l| !l.requires.is_empty());
+        // Units needed per SKU, and in all.
+        let mut need: SmallVec<[(Sku, u64); 16]> = SmallVec::new();
+        let mut total = 0u64;
+        for l in &order.lines {
+            let q = l.quantity.get();
+            total = total.checked_add(q).ok_or_else(ovf)?;
+            match need.iter_mut().find(|(s, _)| *s == l.sku) {
+                Some(e) => e.1 = e.1.checked_add(q).ok_or_else(ovf)?,
+                None => need.push((l.sku, q)),
+            }
+        }
+        let qi = i128::from(total);
         // A node's cost is at least its key plus the least unit cost for each further unit.
         let more_units = mul128(self.min_unit, qi.saturating_sub(1)).ok_or_else(ovf)?;
         let mut best: Option<(i128, usize)> = None;
-        for &(key, k) in &self.by_key {
+        'nodes: for &(key, k) in &self.by_key {
             let k = k as usize;
             if best.is_some_and(|(b, _)| key.checked_add(more_units).is_none_or(|lb| lb > b)) {
                 break;
             }
-            let f = self.fixed.get(k).copied().unwrap_or(0);
-            if !self.open_for(k, order) || !self.capable(k, line, mask) {
+            if !self.open_for(k, order) {
                 continue;
             }
             let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { continue };
-            if cap < q || availability.available(id, line.sku).get() < q {
+            if cap < total {
                 continue;
             }
-            let cost =
-                mul128(self.unit_at(k, line.sku), qi).and_then(|u| u.checked_add(f)).ok_or_else(ovf)?;
+            for &(sku, q) in &need {
+                if availability.available(id, sku).get() < q {
+                    continue 'nodes;
+                }
+            }
+            if any_requires && !order.lines.iter().zip(masks.iter()).all(|(l, &m)| self.capable(k, l, m)) {
+                continue;
+            }
+            let mut cost = self.fixed.get(k).copied().unwrap_or(0);
+            for l in &order.lines {
+                let u = mul128(self.unit_at(k, l.sku), i128::from(l.quantity.get())).ok_or_else(ovf)?;
+                cost = cost.checked_add(u).ok_or_else(ovf)?;
+            }
             if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
                 best = Some((cost, k));
             }
@@ -546,19 +570,19 @@ impl RoutingNetwork {
         // Lower bounds of every other kind of plan.
         let unit_or_pen = penalty.map_or(self.min_unit, |p| p.min(self.min_unit));
         if let Some(two) = self.two_fixed {
-            let lb = unit_or_pen.checked_mul(qi).and_then(|v| v.checked_add(two)).ok_or_else(ovf)?;
+            let lb = mul128(unit_or_pen, qi).and_then(|v| v.checked_add(two)).ok_or_else(ovf)?;
             if cost > lb {
                 return Ok(None);
             }
         }
         if let Some(p) = penalty {
-            if cost >= p.checked_mul(qi).ok_or_else(ovf)? {
+            if cost >= mul128(p, qi).ok_or_else(ovf)? {
                 return Ok(None);
             }
-            if q >= 2 {
+            if total >= 2 {
                 let rest = qi.checked_sub(1).ok_or_else(ovf)?;
-                let a = p.checked_mul(rest).and_then(|v| v.checked_add(self.min_unit));
-                let b = self.min_unit.checked_mul(rest).and_then(|v| v.checked_add(p));
+                let a = mul128(p, rest).and_then(|v| v.checked_add(self.min_unit));
+                let b = mul128(self.min_unit, rest).and_then(|v| v.checked_add(p));
                 let lb = a.zip(b).and_then(|(a, b)| a.min(b).checked_add(self.min_fixed)).ok_or_else(ovf)?;
                 if cost >= lb {
                     return Ok(None);
@@ -566,19 +590,21 @@ impl RoutingNetwork {
             }
         }
         let Some(node) = self.nodes.get(k) else { return Ok(None) };
-        let unit = self.unit_costs.get(&(node.id, line.sku)).copied().unwrap_or(node.unit_cost);
-        let money = Money::ZERO
-            .checked_add(node.shipment_cost)
-            .and_then(|m| unit.checked_mul_qty(line.quantity).and_then(|u| m.checked_add(u)))
-            .map_err(|_| ovf())?;
+        // The plan as `build` makes it: lines in id order, cost summed in that order.
+        let mut lines: SmallVec<[&OrderLine; 16]> = order.lines.iter().collect();
+        lines.sort_unstable_by_key(|l| l.id);
+        let mut money = Money::ZERO.checked_add(node.shipment_cost).map_err(|_| ovf())?;
+        let mut out = Vec::with_capacity(lines.len());
+        for l in lines {
+            let unit = self.unit_costs.get(&(node.id, l.sku)).copied().unwrap_or(node.unit_cost);
+            money = unit.checked_mul_qty(l.quantity).and_then(|u| money.checked_add(u)).map_err(|_| ovf())?;
+            out.push(LineQty { line: l.id, quantity: l.quantity });
+        }
         Ok(Some(Plan {
             strategy: name.to_owned(),
             status: PlanStatus::Optimal,
             cost: Some(money),
-            shipments: vec![Shipment {
-                node: node.id,
-                lines: vec![LineQty { line: line.id, quantity: line.quantity }],
-            }],
+            shipments: vec![Shipment { node: node.id, lines: out }],
             unfilled: Vec::new(),
         }))
     }
