@@ -18,8 +18,9 @@
 //! [`RoutingNetwork::route_with`] and a reused [`RouteWorkspace`]: the same
 //! plans as [`Optimal`], but a call touches only the nodes that stock the
 //! order's SKUs (listed by [`Availability::for_each_stocking`], which
-//! [`StockTable`] answers from per-SKU lists) and a one-line order is usually
-//! answered from the nodes sorted by their least one-unit cost without a search.
+//! [`StockTable`] answers from per-SKU lists), and an order that one node can
+//! ship at a cost no split can beat is answered from the nodes sorted by
+//! their least one-unit cost, without a search.
 //!
 //! Researchers implement [`Strategy`] for their own. [`explain`] says which
 //! nodes were candidates, which rule excluded each other node, and how a

@@ -340,12 +340,14 @@ impl RoutingNetwork {
     ///
     /// # Complexity
     ///
-    /// Compiling the order is O(stocking nodes × order SKUs) with a
+    /// First a scan of nodes in order of their least one-unit cost, stopping
+    /// when no further node can ship the whole order cheaper than the best
+    /// found (O(nodes × SKUs) at worst, typically far fewer nodes); if that
+    /// single shipment provably beats every other plan it is the answer.
+    /// Otherwise compiling the order is O(stocking nodes × order SKUs) with a
     /// [`StockTable`](super::StockTable) (O(nodes × SKUs) with the default
-    /// [`Availability::for_each_stocking`]); a one-line order whose best
-    /// single node no split can beat is answered by scanning nodes in order
-    /// of their least one-unit cost only until no further node can be cheaper. The
-    /// search is as [`Optimal`](super::Optimal)'s.
+    /// [`Availability::for_each_stocking`]), and the search is as
+    /// [`Optimal`](super::Optimal)'s.
     ///
     /// # Example
     ///
