@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use omniroute::routing::{
     GreedySetCover, HighStock, LocalSearch, Nearest, Optimal, OrderLine, PlanStatus, Priority, RouteOptions,
-    RoutingProblem, Rules, StockTable, Strategy,
+    RouteRequest, RouteWorkspace, RoutingNetwork, RoutingProblem, Rules, StockTable, Strategy,
 };
 use omniroute::{LineId, Location, Money, Node, NodeId, NodeKind, Qty, Sku};
 
@@ -34,8 +34,13 @@ const SKUS: u64 = 200;
 /// experiments: a fixed cost per shipment around 8.759, unit costs 0.50–1.70
 /// by node, an unfilled-unit penalty of 20.6612. One node in ten is a
 /// distribution centre stocking 90 % of the catalogue; the others are stores
-/// and dark stores stocking 15 %.
+/// and dark stores stocking 15 % (sparse, the default) .
 pub(crate) fn network(rng: &mut Rng, nodes: u32) -> (Vec<Node>, StockTable) {
+    network_with(rng, nodes, 15)
+}
+
+/// [`network`] with stores stocking `store_pct` % of the catalogue.
+pub(crate) fn network_with(rng: &mut Rng, nodes: u32, store_pct: u64) -> (Vec<Node>, StockTable) {
     let mut out = Vec::with_capacity(nodes as usize);
     let mut stock = StockTable::new();
     for i in 0..nodes {
@@ -52,7 +57,7 @@ pub(crate) fn network(rng: &mut Rng, nodes: u32) -> (Vec<Node>, StockTable) {
                 .with_priority(rng.below(10) as i64)
                 .with_location(loc),
         );
-        let pct = if dc { 90 } else { 15 };
+        let pct = if dc { 90 } else { store_pct };
         for s in 0..SKUS {
             if rng.below(100) < pct {
                 stock.set(NodeId::new(i), Sku::new(s as u32), Qty::new(1 + rng.below(12))).unwrap();
@@ -116,7 +121,34 @@ fn bench_one(c: &mut Criterion, name: &str, strategy: &dyn Strategy, lines: u32,
     });
 }
 
+/// The compiled-network path: one `RoutingNetwork` and one workspace for
+/// every order, requests built before timing.
+fn bench_network(c: &mut Criterion, lines: u32, nodes: u32, store_pct: u64) {
+    let mut rng = Rng(0xBE7C_0000 + u64::from(lines) * 7919 + u64::from(nodes));
+    let (net, stock) = network_with(&mut rng, nodes, store_pct);
+    let network = RoutingNetwork::new(net).unwrap();
+    let rules = Rules::new().unfilled_unit_penalty(Some("20.6612".parse().unwrap()));
+    let orders: Vec<RouteRequest> =
+        (0..64).map(|_| RouteRequest::new(order_lines(&mut rng, lines)).with_rules(rules)).collect();
+    let opts = RouteOptions::new();
+    let mut ws = RouteWorkspace::new();
+    let mut i = 0usize;
+    let dense = if store_pct == 15 { String::new() } else { format!("-stores{store_pct}pct") };
+    c.bench_function(&format!("routing/network/{lines}x{nodes}{dense}"), |b| {
+        b.iter(|| {
+            i = (i + 1) % orders.len();
+            let plan = network.route_with(black_box(&orders[i]), &stock, &opts, &mut ws).unwrap();
+            assert!(plan.cost.is_some());
+            plan
+        })
+    });
+}
+
 pub(crate) fn benches(c: &mut Criterion) {
+    for (lines, nodes) in [(1, 1000), (4, 100), (10, 1000)] {
+        bench_network(c, lines, nodes, 15);
+        bench_network(c, lines, nodes, 60);
+    }
     bench_one(c, "optimal", &Optimal, 1, 1000);
     bench_one(c, "priority", &Priority, 1, 1000);
     for (lines, nodes) in [(4, 100), (10, 1000)] {
@@ -126,7 +158,11 @@ pub(crate) fn benches(c: &mut Criterion) {
         bench_one(c, "greedy_set_cover", &GreedySetCover, lines, nodes);
     }
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
-    if filter.is_empty() || filter.iter().any(|f| f == "routing" || f == "routing/percentiles") {
+    if filter.is_empty()
+        || filter
+            .iter()
+            .any(|f| f == "routing" || f == "routing/percentiles" || f == "routing/percentiles/network")
+    {
         percentiles();
     }
 }
@@ -148,14 +184,53 @@ fn percentiles() {
         Box::new(LocalSearch),
     ];
     let opts = RouteOptions::new();
-    for (lo, hi, nodes, count) in [(1u32, 1u32, 1000u32, 2000usize), (3, 5, 100, 2000), (10, 10, 1000, 300)] {
+    let only_network = std::env::args().any(|a| a == "routing/percentiles/network");
+    for (lo, hi, nodes, count, store_pct) in [
+        (1u32, 1u32, 1000u32, 5000usize, 15u64),
+        (3, 5, 100, 5000, 15),
+        (10, 10, 1000, 1000, 15),
+        (1, 1, 1000, 5000, 60),
+        (3, 5, 100, 5000, 60),
+        (10, 10, 1000, 1000, 60),
+    ] {
         let mut rng = Rng(0x9999_0000 + u64::from(nodes) + u64::from(lo));
-        let (net, stock) = network(&mut rng, nodes);
-        let mut problem = template(net, true);
+        let (net, stock) = network_with(&mut rng, nodes, store_pct);
+        let mut problem = template(net.clone(), true);
         let mut orders: Vec<Vec<OrderLine>> =
             (0..count).map(|i| order_lines(&mut rng, lo + (i as u32) % (hi - lo + 1))).collect();
+        println!("routing/percentiles/{lo}-{hi}x{nodes} (stores stock {store_pct} %): {count} orders");
+        // The compiled-network path, checked against `Optimal` on every order.
+        let network = RoutingNetwork::new(net).unwrap();
+        let requests: Vec<RouteRequest> =
+            orders.iter().map(|l| RouteRequest::new(l.clone()).with_rules(problem.rules)).collect();
+        let mut ws = RouteWorkspace::new();
+        let mut times = Vec::with_capacity(count);
+        let mut plans = Vec::with_capacity(count);
+        for _round in 0..2 {
+            // Round one warms the caches and the workspace; round two is timed.
+            times.clear();
+            plans.clear();
+            for r in &requests {
+                let t = Instant::now();
+                let plan = network.route_with(black_box(r), &stock, &opts, &mut ws).unwrap();
+                times.push(t.elapsed());
+                plans.push(plan);
+            }
+        }
+        times.sort();
+        println!(
+            "  {:<17} p50 {:>9.2?}  p99 {:>9.2?}  max {:>9.2?}  proven optimal {}/{}",
+            "network",
+            pct(&times, 0.5),
+            pct(&times, 0.99),
+            times[times.len() - 1],
+            plans.iter().filter(|p| p.status == PlanStatus::Optimal).count(),
+            count
+        );
+        if only_network {
+            continue;
+        }
         let mut optimal_costs = Vec::new();
-        println!("routing/percentiles/{lo}-{hi}x{nodes}: {count} orders");
         for s in &strategies {
             let mut times = Vec::with_capacity(count);
             let mut gap_sum = 0.0;
@@ -168,6 +243,7 @@ fn percentiles() {
                 proven += usize::from(plan.status == PlanStatus::Optimal);
                 let cost: f64 = plan.cost.unwrap().to_string().parse().unwrap();
                 if s.name() == "optimal" {
+                    assert_eq!(plan, plans[k], "network and optimal differ");
                     optimal_costs.push(cost);
                 } else {
                     let g = (cost - optimal_costs[k]) / optimal_costs[k];

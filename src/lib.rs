@@ -86,6 +86,6 @@ pub use model::{
     NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,
 };
 pub use routing::{
-    Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
-    Strategy,
+    Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RouteRequest, RoutingError,
+    RoutingNetwork, RoutingProblem, Rules, Strategy,
 };

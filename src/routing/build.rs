@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use super::compile::Compiled;
 use super::exact::Alloc;
 use super::{LineQty, Plan, PlanStatus, RoutingError, RoutingProblem, Shipment};
-use crate::model::{LineId, Money, NodeId, Qty};
+use crate::model::{LineId, Money, Node, NodeId, Qty, Sku};
 
 const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
 
@@ -13,6 +13,30 @@ const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
 /// problem's own costs (never the scaled or perturbed ones).
 pub(crate) fn build(
     problem: &RoutingProblem,
+    c: &Compiled,
+    allocs: &[Alloc],
+    status: PlanStatus,
+    strategy: &str,
+) -> Result<Plan, RoutingError> {
+    let costs = Costs {
+        nodes: &problem.nodes,
+        unit_costs: &problem.unit_costs,
+        penalty: problem.rules.get_unfilled_unit_penalty(),
+    };
+    build_with(&costs, c, allocs, status, strategy)
+}
+
+/// Where a plan's exact costs come from: the nodes (`CNode::orig` indexes
+/// them), the per-(node, SKU) unit-cost overrides, and the penalty.
+pub(crate) struct Costs<'a> {
+    pub(crate) nodes: &'a [Node],
+    pub(crate) unit_costs: &'a BTreeMap<(NodeId, Sku), Money>,
+    pub(crate) penalty: Option<Money>,
+}
+
+/// [`build`] from explicit cost sources.
+pub(crate) fn build_with(
+    costs: &Costs<'_>,
     c: &Compiled,
     allocs: &[Alloc],
     status: PlanStatus,
@@ -37,18 +61,19 @@ pub(crate) fn build(
     let line_index = |id: LineId| c.lines.binary_search_by_key(&id, |l| l.id).unwrap_or(0);
     let mut shipments = Vec::with_capacity(by_node.len());
     for (id, (orig, lines)) in by_node {
-        let Some(node) = problem.nodes.get(orig) else { continue };
+        let Some(node) = costs.nodes.get(orig) else { continue };
         cost = cost.checked_add(node.shipment_cost).map_err(|_| OVF)?;
         let mut out = Vec::with_capacity(lines.len());
         for (line, q) in lines {
-            let unit = problem.unit_cost(node, sku_of(line_index(line)));
+            let sku = sku_of(line_index(line));
+            let unit = costs.unit_costs.get(&(node.id, sku)).copied().unwrap_or(node.unit_cost);
             cost = cost.checked_add(unit.checked_mul_qty(Qty::new(q)).map_err(|_| OVF)?).map_err(|_| OVF)?;
             out.push(LineQty { line, quantity: Qty::new(q) });
         }
         shipments.push(Shipment { node: id, lines: out });
     }
     let mut unfilled = Vec::new();
-    let penalty = problem.rules.get_unfilled_unit_penalty();
+    let penalty = costs.penalty;
     for (li, l) in c.lines.iter().enumerate() {
         let s = shipped.get(li).copied().unwrap_or(0);
         let left = l.qty.saturating_sub(s);

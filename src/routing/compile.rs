@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
+use super::OrderLine;
 use super::{Availability, RoutingError, RoutingProblem};
 use crate::model::{Capabilities, LineId, Money, NodeId, Sku};
 
@@ -49,7 +50,7 @@ pub(crate) struct Item {
     pub(crate) need: SmallVec<[(usize, u64); 4]>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Compiled {
     pub(crate) lines: Vec<CLine>,
     pub(crate) skus: Vec<Sku>,
@@ -67,6 +68,16 @@ impl Compiled {
     pub(crate) fn all_lines(&self) -> u64 {
         mask_below(self.lines.len())
     }
+}
+
+/// `a × b`, or `None` on overflow. When both fit in 64 bits the product
+/// cannot overflow 128 bits, so it skips `i128::checked_mul`'s slow path
+/// (a hot spot of the optimiser's bounds and of compiling costs).
+#[inline]
+pub(crate) fn mul128(a: i128, b: i128) -> Option<i128> {
+    const LO: i128 = i64::MIN as i128;
+    const HI: i128 = i64::MAX as i128;
+    if (LO..=HI).contains(&a) && (LO..=HI).contains(&b) { Some(a.wrapping_mul(b)) } else { a.checked_mul(b) }
 }
 
 pub(crate) fn mask_below(n: usize) -> u64 {
@@ -152,7 +163,7 @@ pub(crate) fn validate(problem: &RoutingProblem) -> Result<(), RoutingError> {
 }
 
 /// Exact money → integer at `scale` fractional digits.
-fn scaled(m: Decimal, scale: u32) -> Result<i128, RoutingError> {
+pub(crate) fn scaled(m: Decimal, scale: u32) -> Result<i128, RoutingError> {
     // Evaluated at compile time: an overflow or bad index would fail the build.
     #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
     const POW10: [i128; 29] = {
@@ -322,18 +333,46 @@ pub(crate) fn compile(
         nodes.push(CNode { id: node.id, orig: ni, fixed: sc(node.shipment_cost)?, unit, stock, cap, elig });
     }
 
-    // Whole items: keep-together groups, and every other line when lines don't split.
+    let (items, split_mask) = order_items(&problem.lines, &order, &skus, rules.get_split_lines());
+    let mut penalty = match rules.get_unfilled_unit_penalty() {
+        Some(p) => Some(sc(p)?),
+        None => None,
+    };
+    perturb(&mut nodes, &mut penalty, demand)?;
+    let max_ship = rules.get_max_shipments().map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
+    Ok(Compiled {
+        lines,
+        skus,
+        nodes,
+        items,
+        split_mask,
+        penalty,
+        max_ship,
+        ship_complete: rules.get_ship_complete(),
+        demand,
+    })
+}
+
+/// Whole items (keep-together groups, and every other line when lines don't
+/// split) over canonical lines `order`, and the mask of freely splitting lines.
+pub(crate) fn order_items(
+    lines: &[OrderLine],
+    order: &[usize],
+    skus: &[Sku],
+    split_lines: bool,
+) -> (Vec<Item>, u64) {
+    let sku_idx = |s: Sku| skus.binary_search(&s).unwrap_or(0);
     let mut items: Vec<Item> = Vec::new();
     let mut groups: BTreeMap<u32, usize> = BTreeMap::new();
     let mut split_mask = 0u64;
     for (li, &oi) in order.iter().enumerate() {
-        let Some(l) = problem.lines.get(oi) else { continue };
+        let Some(l) = lines.get(oi) else { continue };
         let slot = match l.group {
             Some(g) => *groups.entry(g.get()).or_insert_with(|| {
                 items.push(Item { mask: 0, qty: 0, need: SmallVec::new() });
                 items.len().saturating_sub(1)
             }),
-            None if !rules.get_split_lines() => {
+            None if !split_lines => {
                 items.push(Item { mask: 0, qty: 0, need: SmallVec::new() });
                 items.len().saturating_sub(1)
             }
@@ -352,10 +391,16 @@ pub(crate) fn compile(
             }
         }
     }
-    let mut penalty = match rules.get_unfilled_unit_penalty() {
-        Some(p) => Some(sc(p)?),
-        None => None,
-    };
+    (items, split_mask)
+}
+
+/// Applies the tie-break perturbation to `nodes` (in node-id order) and the
+/// penalty, and checks once that every total the optimiser forms fits.
+pub(crate) fn perturb(
+    nodes: &mut [CNode],
+    penalty: &mut Option<i128>,
+    demand: u64,
+) -> Result<(), RoutingError> {
     // Tie-break by perturbation: every cost is multiplied by `m` and each
     // node's fixed cost gains `b + rank` (rank = position in node-id order),
     // with `b` larger than any sum of ranks and `m` larger than any sum of
@@ -374,14 +419,12 @@ pub(crate) fn compile(
     let ovf = || RoutingError::overflow("cost scale");
     for (rank, n) in nodes.iter_mut().enumerate() {
         let r = i128::try_from(rank).map_err(|_| ovf())?;
-        n.fixed = n
-            .fixed
-            .checked_mul(m)
+        n.fixed = mul128(n.fixed, m)
             .and_then(|v| v.checked_add(b))
             .and_then(|v| v.checked_add(r))
             .ok_or_else(ovf)?;
         for u in &mut n.unit {
-            *u = u.checked_mul(m).ok_or_else(ovf)?;
+            *u = mul128(*u, m).ok_or_else(ovf)?;
         }
     }
     if let Some(p) = penalty.as_mut() {
@@ -391,7 +434,7 @@ pub(crate) fn compile(
     // the fixed costs; check once that it fits, so later sums cannot overflow.
     let mut biggest = penalty.unwrap_or(0);
     let mut fixed_sum = 0i128;
-    for n in &nodes {
+    for n in nodes.iter() {
         fixed_sum = fixed_sum.checked_add(n.fixed).ok_or(RoutingError::overflow("shipment costs"))?;
         for &u in &n.unit {
             biggest = biggest.max(u);
@@ -402,16 +445,5 @@ pub(crate) fn compile(
         .and_then(|v| v.checked_mul(4))
         .and_then(|v| v.checked_add(fixed_sum))
         .ok_or(RoutingError::overflow("plan cost"))?;
-    let max_ship = rules.get_max_shipments().map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
-    Ok(Compiled {
-        lines,
-        skus,
-        nodes,
-        items,
-        split_mask,
-        penalty,
-        max_ship,
-        ship_complete: rules.get_ship_complete(),
-        demand,
-    })
+    Ok(())
 }

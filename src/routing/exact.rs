@@ -32,7 +32,7 @@ fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
 }
 
 fn mul(a: i128, q: u64) -> Result<i128, RoutingError> {
-    a.checked_mul(i128::from(q)).ok_or(OVF)
+    super::compile::mul128(a, i128::from(q)).ok_or(OVF)
 }
 
 /// The cost of leaving everything unfilled, if allowed.
@@ -351,6 +351,7 @@ pub(crate) fn branch_and_bound(
         .collect();
     order.sort_unstable();
     let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
+    let dominator = dominators(c, &order);
     // suffix[p * lines + l]: the least amortised unit cost of line l over the
     // nodes at search positions p.. (NONE if none), flat for speed.
     let mut suffix: Vec<i128> = vec![NONE; n.saturating_add(1).saturating_mul(nl)];
@@ -413,6 +414,7 @@ pub(crate) fn branch_and_bound(
         budget: max_visits,
         gave_up: false,
         set: Vec::new(),
+        dominator,
     };
     let none: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
     s.children(0, 0, &none)?;
@@ -432,6 +434,8 @@ struct Search<'a> {
     budget: u64,
     gave_up: bool,
     set: Vec<usize>,
+    /// Per search position: a node (index) that dominates it, earlier in the search order.
+    dominator: Vec<Option<usize>>,
 }
 
 impl Search<'_> {
@@ -490,6 +494,13 @@ impl Search<'_> {
             }
             let Some(&j) = self.order.get(pos) else { continue };
             let Some(node) = c.nodes.get(j) else { continue };
+            // A dominated node ships only alongside its dominator: swapping
+            // it for an unused dominator makes any plan strictly cheaper.
+            if let Some(Some(a)) = self.dominator.get(pos) {
+                if !self.set.contains(a) {
+                    continue;
+                }
+            }
             let f2 = add(fixed, node.fixed)?;
             if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
                 continue;
@@ -551,6 +562,67 @@ impl Search<'_> {
         }
         self.children(next, fixed, smin)
     }
+}
+
+/// How many earlier nodes eligible for its first line each node is compared
+/// with when looking for a dominator (bounds the O(nodes²) pairwise check).
+const DOMINANCE_TRIES: usize = 24;
+
+/// Per search position, a node earlier in `order` that dominates the node
+/// there: eligible for every line it is, at most its unit cost for each of
+/// those lines' SKUs, at least its stock of each (up to the order's demand
+/// for the SKU), at least its cap, and a strictly smaller perturbed shipment
+/// cost. In any plan that uses the dominated node and not the dominator,
+/// moving the dominated node's units to the dominator costs strictly less
+/// (perturbed), so the optimum never opens a dominated node without its
+/// dominator.
+fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
+    let mut want: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
+    for l in &c.lines {
+        if let Some(v) = want.get_mut(l.sku) {
+            *v = v.saturating_add(l.qty);
+        }
+    }
+    // Per line: the nodes eligible for it, in search order.
+    let mut by_line: Vec<SmallVec<[usize; 32]>> = vec![SmallVec::new(); c.lines.len()];
+    let mut out = Vec::with_capacity(order.len());
+    for &b in order {
+        let Some(nb) = c.nodes.get(b) else {
+            out.push(None);
+            continue;
+        };
+        let first = nb.elig.trailing_zeros() as usize;
+        let mut found = None;
+        if let Some(list) = by_line.get(first) {
+            for &a in list.iter().take(DOMINANCE_TRIES) {
+                let Some(na) = c.nodes.get(a) else { continue };
+                if na.fixed >= nb.fixed || na.elig & nb.elig != nb.elig || na.cap < nb.cap {
+                    continue;
+                }
+                let ok =
+                    c.lines.iter().enumerate().filter(|(li, _)| nb.elig & bit(*li) != 0).all(|(_, l)| {
+                        let s = l.sku;
+                        let need = want.get(s).copied().unwrap_or(0);
+                        let (ua, ub) =
+                            (na.unit.get(s).copied().unwrap_or(0), nb.unit.get(s).copied().unwrap_or(0));
+                        let (sa, sb) =
+                            (na.stock.get(s).copied().unwrap_or(0), nb.stock.get(s).copied().unwrap_or(0));
+                        ua <= ub && sa >= sb.min(need)
+                    });
+                if ok {
+                    found = Some(a);
+                    break;
+                }
+            }
+        }
+        out.push(found);
+        for (li, list) in by_line.iter_mut().enumerate() {
+            if nb.elig & bit(li) != 0 && list.len() < DOMINANCE_TRIES {
+                list.push(b);
+            }
+        }
+    }
+    out
 }
 
 /// The (perturbed) cost of an assignment, or `None` if it leaves units

@@ -148,7 +148,8 @@ impl Network {
                 }
             }
             sent = sent.saturating_add(push);
-            let add = path_cost.checked_mul(i128::from(push)).ok_or(RoutingError::overflow("flow cost"))?;
+            let add = super::compile::mul128(path_cost, i128::from(push))
+                .ok_or(RoutingError::overflow("flow cost"))?;
             total = total.checked_add(add).ok_or(RoutingError::overflow("flow cost"))?;
         }
         Ok((sent, total))

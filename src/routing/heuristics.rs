@@ -200,7 +200,9 @@ fn simulate(
                     r.push(Alloc { node: k, line: li, qty: l.qty });
                 }
                 let u = node.unit.get(l.sku).copied().unwrap_or(0);
-                cost = cost.checked_add(u.checked_mul(i128::from(l.qty)).ok_or_else(ovf)?).ok_or_else(ovf)?;
+                cost = cost
+                    .checked_add(super::compile::mul128(u, i128::from(l.qty)).ok_or_else(ovf)?)
+                    .ok_or_else(ovf)?;
                 units = units.saturating_add(l.qty);
             }
         }
@@ -223,7 +225,7 @@ fn simulate(
             r.push(Alloc { node: k, line: li, qty: q });
         }
         let u = node.unit.get(l.sku).copied().unwrap_or(0);
-        cost = cost.checked_add(u.checked_mul(i128::from(q)).ok_or_else(ovf)?).ok_or_else(ovf)?;
+        cost = cost.checked_add(super::compile::mul128(u, i128::from(q)).ok_or_else(ovf)?).ok_or_else(ovf)?;
         units = units.saturating_add(q);
     }
     Ok((cost, units, took_items))

@@ -13,6 +13,15 @@
 //! - [`LookAhead`] — least cost with caller-supplied per-(node, SKU)
 //!   opportunity costs (dual prices).
 //!
+//! A host that routes many orders over the same nodes compiles them once
+//! into a [`RoutingNetwork`] and routes each [`RouteRequest`] with
+//! [`RoutingNetwork::route_with`] and a reused [`RouteWorkspace`]: the same
+//! plans as [`Optimal`], but a call touches only the nodes that stock the
+//! order's SKUs (listed by [`Availability::for_each_stocking`], which
+//! [`StockTable`] answers from per-SKU lists), and an order that one node can
+//! ship at a cost no split can beat is answered from the nodes sorted by
+//! their least one-unit cost, without a search.
+//!
 //! Researchers implement [`Strategy`] for their own. [`explain`] says which
 //! nodes were candidates, which rule excluded each other node, and how a
 //! plan's cost is made up. With the `serde` feature, [`Instance`] reads the
@@ -28,6 +37,7 @@ mod flow;
 mod heuristics;
 #[cfg(feature = "serde")]
 mod instance;
+mod network;
 mod optimal;
 mod plan;
 mod problem;
@@ -39,6 +49,7 @@ pub use explain::{CostBreakdown, Exclusion, Explanation, explain};
 pub use heuristics::{GreedySetCover, LocalSearch};
 #[cfg(feature = "serde")]
 pub use instance::{INSTANCE_FORMAT, Instance, PLAN_FORMAT, PlanStream, error_plan_json, route_stream};
+pub use network::{RouteRequest, RouteWorkspace, RoutingNetwork};
 pub use optimal::{LookAhead, Optimal};
 pub use plan::{LineQty, Plan, PlanStatus, Shipment};
 pub use problem::{Availability, GroupId, OrderLine, RouteOptions, RoutingProblem, Rules, StockTable};

@@ -27,7 +27,12 @@ use crate::model::{Money, NodeId, Sku};
 /// set, the penalty, and every later node's unit cost plus its shipment cost
 /// amortised over the units it could ship — the linear relaxation of the
 /// fixed charge), then the same bound as an exact min-cost flow that respects
-/// the set's stock and caps. A set is evaluated exactly: keep-together groups
+/// the set's stock and caps. A node *dominated* by an earlier node in the
+/// search order (the other is eligible for every line it is, has at least
+/// its stock of each up to the demand, at least its cap, no higher unit cost
+/// for any of those lines and a strictly smaller shipment cost after the
+/// tie-break) joins a set only when its dominator is already in it: the
+/// optimum never opens it without its dominator. A set is evaluated exactly: keep-together groups
 /// (and, without `split_lines`, every line) are assigned whole to a node of
 /// the set or left unfilled by a depth-first search, and the freely
 /// splitting lines then go by an exact min-cost flow (lines of one SKU share

@@ -23,6 +23,34 @@ use crate::model::{Capabilities, LineId, Location, Money, Node, NodeId, Qty, Sku
 pub trait Availability {
     /// Units of `sku` available at `node`; 0 when unknown.
     fn available(&self, node: NodeId, sku: Sku) -> Qty;
+
+    /// Calls `found(node, units)` for every node of `among` that has units of
+    /// `sku` available (`units > 0`), each node once, in any order. Sources
+    /// that index stock by SKU override it to touch only the nodes that stock
+    /// `sku` (then they may also report nodes outside `among`, which callers
+    /// ignore); the default scans `among` with [`Self::available`].
+    ///
+    /// [`RoutingNetwork`](super::RoutingNetwork) calls it once per order SKU,
+    /// so a call costs time in the stocking nodes, not in the network's size.
+    ///
+    /// ```
+    /// use omniroute::routing::{Availability, StockTable};
+    /// use omniroute::{NodeId, Qty, Sku};
+    /// let mut t = StockTable::new();
+    /// t.set(NodeId::new(5), Sku::new(1), Qty::new(2))?;
+    /// let mut seen = Vec::new();
+    /// t.for_each_stocking(Sku::new(1), &[NodeId::new(0), NodeId::new(5)], &mut |n, q| seen.push((n, q)));
+    /// assert_eq!(seen, [(NodeId::new(5), Qty::new(2))]);
+    /// # Ok::<(), omniroute::routing::RoutingError>(())
+    /// ```
+    fn for_each_stocking(&self, sku: Sku, among: &[NodeId], found: &mut dyn FnMut(NodeId, Qty)) {
+        for &node in among {
+            let units = self.available(node, sku);
+            if !units.is_zero() {
+                found(node, units);
+            }
+        }
+    }
 }
 
 impl<F: Fn(NodeId, Sku) -> Qty> Availability for F {
@@ -40,8 +68,10 @@ impl Availability for BTreeMap<(NodeId, Sku), Qty> {
 /// A dense availability table indexed by SKU, then node: O(1) reads.
 ///
 /// The table grows to the largest ids set; reads outside it are 0. Its memory
-/// is `8 × skus × nodes` bytes, so it suits dense, interned ids (as the
-/// interchange format produces); use a `BTreeMap` for sparse ids.
+/// is `8 × skus × nodes` bytes plus 4 bytes per stocked position, so it suits
+/// dense, interned ids (as the interchange format produces); use a `BTreeMap`
+/// for sparse ids. It also keeps, per SKU, the sorted list of nodes with
+/// units, so [`Availability::for_each_stocking`] touches only those.
 ///
 /// ```
 /// use omniroute::routing::{Availability, StockTable};
@@ -55,6 +85,8 @@ impl Availability for BTreeMap<(NodeId, Sku), Qty> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StockTable {
     rows: Vec<Vec<u64>>,
+    /// Per SKU, the nodes with units > 0, sorted.
+    stocking: Vec<Vec<NodeId>>,
 }
 
 impl StockTable {
@@ -65,7 +97,7 @@ impl StockTable {
     /// An empty table.
     #[must_use]
     pub const fn new() -> Self {
-        Self { rows: Vec::new() }
+        Self { rows: Vec::new(), stocking: Vec::new() }
     }
 
     /// Sets the units available of `sku` at `node`.
@@ -90,6 +122,18 @@ impl StockTable {
                 *cell = units.get();
             }
         }
+        if self.stocking.len() <= s {
+            self.stocking.resize_with(s.saturating_add(1), Vec::new);
+        }
+        if let Some(list) = self.stocking.get_mut(s) {
+            match (list.binary_search(&node), units.is_zero()) {
+                (Ok(at), true) => {
+                    list.remove(at);
+                }
+                (Err(at), false) => list.insert(at, node),
+                _ => {}
+            }
+        }
         Ok(())
     }
 }
@@ -98,6 +142,18 @@ impl Availability for StockTable {
     #[inline]
     fn available(&self, node: NodeId, sku: Sku) -> Qty {
         Qty::new(self.rows.get(sku.as_usize()).and_then(|r| r.get(node.as_usize())).copied().unwrap_or(0))
+    }
+
+    fn for_each_stocking(&self, sku: Sku, _among: &[NodeId], found: &mut dyn FnMut(NodeId, Qty)) {
+        let (Some(row), Some(list)) = (self.rows.get(sku.as_usize()), self.stocking.get(sku.as_usize()))
+        else {
+            return;
+        };
+        for &node in list {
+            if let Some(&units) = row.get(node.as_usize()) {
+                found(node, Qty::new(units));
+            }
+        }
     }
 }
 

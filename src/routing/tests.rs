@@ -73,3 +73,25 @@ fn every_builtin_strategy_is_named() {
         assert_eq!(strategy_by_name(name).unwrap().name(), name);
     }
 }
+
+#[test]
+fn mul128_matches_checked_mul() {
+    use super::compile::mul128;
+    let edge = [
+        0i128,
+        1,
+        -1,
+        7,
+        i64::MAX as i128,
+        i64::MIN as i128,
+        i64::MAX as i128 + 1,
+        i128::MAX,
+        i128::MIN,
+        1 << 100,
+    ];
+    for &a in &edge {
+        for &b in &edge {
+            assert_eq!(mul128(a, b), a.checked_mul(b), "{a} × {b}");
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Routing: the spec's worked examples, the optimiser against brute force,
 //! feasibility of every strategy, determinism, malformed instances, streams.
 
+mod network;
 mod support;
 
 use std::path::Path;

@@ -1,0 +1,733 @@
+//! A network compiled once and reused across orders: the fast path of the
+//! exact optimiser.
+
+use std::collections::BTreeMap;
+
+use smallvec::SmallVec;
+
+use super::Shipment;
+use super::build::{Costs, build_with};
+use super::compile::{CLine, CNode, Compiled, MAX_LINES, bit, mul128, order_items, perturb, scaled};
+use super::exact::branch_and_bound;
+use super::{
+    Availability, LineQty, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
+};
+use crate::model::{LineId, Money, Node, NodeId, Qty, Sku};
+
+/// No candidate slot yet (in [`RouteWorkspace::slot`]).
+const FREE: u32 = u32::MAX;
+/// The node was looked at for this order and cannot ship it.
+const SKIP: u32 = u32::MAX - 1;
+
+/// One order to route over a [`RoutingNetwork`]: its lines and rules, the
+/// delivery window and the pickup node (the order-specific part of a
+/// [`RoutingProblem`]).
+///
+/// ```
+/// use omniroute::routing::{OrderLine, RouteRequest, Rules};
+/// use omniroute::{LineId, NodeId, Qty, Sku};
+/// let r = RouteRequest::new(vec![OrderLine::new(LineId::new(0), Sku::new(3), Qty::new(2))])
+///     .with_rules(Rules::new().max_shipments(Some(2)))
+///     .with_pickup_at(Some(NodeId::new(4)));
+/// assert_eq!(r.lines.len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RouteRequest {
+    /// The order's lines.
+    pub lines: Vec<OrderLine>,
+    /// The sourcing rules.
+    pub rules: Rules,
+    /// When set, nodes with more transit days may not ship.
+    pub deliver_within_days: Option<u32>,
+    /// When set, only this node may ship.
+    pub pickup_at: Option<NodeId>,
+}
+
+impl RouteRequest {
+    /// A request with default rules, no window and no pickup node.
+    #[must_use]
+    pub fn new(lines: Vec<OrderLine>) -> Self {
+        Self { lines, rules: Rules::new(), deliver_within_days: None, pickup_at: None }
+    }
+
+    /// The order-specific part of `problem`.
+    #[must_use]
+    pub fn from_problem(problem: &RoutingProblem) -> Self {
+        Self {
+            lines: problem.lines.clone(),
+            rules: problem.rules,
+            deliver_within_days: problem.deliver_within_days,
+            pickup_at: problem.pickup_at,
+        }
+    }
+
+    /// Sets the sourcing rules.
+    #[must_use]
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
+        self
+    }
+
+    /// Sets the delivery window in days.
+    #[must_use]
+    pub fn with_deliver_within_days(mut self, days: Option<u32>) -> Self {
+        self.deliver_within_days = days;
+        self
+    }
+
+    /// Sets the pickup node.
+    #[must_use]
+    pub fn with_pickup_at(mut self, node: Option<NodeId>) -> Self {
+        self.pickup_at = node;
+        self
+    }
+}
+
+/// Reusable scratch memory for [`RoutingNetwork::route_with`]: a host that
+/// routes many orders keeps one per thread, so compiling an order allocates
+/// nothing once the buffers have grown.
+#[derive(Debug, Default)]
+pub struct RouteWorkspace {
+    /// Per network node: its candidate index for the current order, [`FREE`] or [`SKIP`].
+    slot: Vec<u32>,
+    /// Network nodes whose slot was set, to reset them afterwards.
+    touched: Vec<u32>,
+    compiled: Compiled,
+    order: Vec<usize>,
+    /// Stock rows of the touched nodes, `skus` per node.
+    rows: Vec<u64>,
+    /// Touched nodes that may ship, sorted.
+    perm: Vec<u32>,
+}
+
+impl RouteWorkspace {
+    /// An empty workspace; it grows on first use.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// A network of nodes compiled once for many orders: validated, sorted by
+/// node id, costs scaled to exact integers, capabilities as bitmasks, and
+/// nodes ordered by their least cost for one unit for the single-line shortcut.
+///
+/// [`Self::route`] gives exactly the plan [`Optimal`](super::Optimal) gives
+/// for the same nodes, overrides, order and availability (same cost, same
+/// shipments, same tie-breaks), but a call touches only the nodes that stock
+/// the order's SKUs (through [`Availability::for_each_stocking`]), not the
+/// whole network.
+///
+/// # Example
+///
+/// ```
+/// use omniroute::routing::{OrderLine, PlanStatus, RouteOptions, RouteRequest, RoutingNetwork, StockTable};
+/// use omniroute::{LineId, Node, NodeId, NodeKind, Qty, Sku};
+/// let network = RoutingNetwork::new(vec![
+///     Node::new(NodeId::new(0), NodeKind::Warehouse).with_shipment_cost("5".parse()?),
+///     Node::new(NodeId::new(1), NodeKind::Store).with_shipment_cost("3".parse()?),
+/// ])?;
+/// let mut stock = StockTable::new();
+/// stock.set(NodeId::new(0), Sku::new(0), Qty::new(9))?;
+/// stock.set(NodeId::new(1), Sku::new(0), Qty::new(2))?;
+/// let order = RouteRequest::new(vec![OrderLine::new(LineId::new(0), Sku::new(0), Qty::new(2))]);
+/// let plan = network.route(&order, &stock, &RouteOptions::new())?;
+/// assert_eq!(plan.status, PlanStatus::Optimal);
+/// assert_eq!(plan.cost, Some("3".parse()?));
+/// assert_eq!(plan.shipments[0].node, NodeId::new(1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RoutingNetwork {
+    /// Sorted by id; an index into it is a node's rank in node-id order.
+    nodes: Vec<Node>,
+    ids: Vec<NodeId>,
+    /// Node id → index when ids are dense enough, else empty (binary search on `ids`).
+    dense: Vec<u32>,
+    unit_costs: BTreeMap<(NodeId, Sku), Money>,
+    /// Overrides scaled to `scale`.
+    unit_scaled: BTreeMap<(NodeId, Sku), i128>,
+    /// Common scale of every node cost and override.
+    scale: u32,
+    fixed: Vec<i128>,
+    unit: Vec<i128>,
+    /// Capability tags of the network, sorted; node masks below when there are at most 64.
+    tags: Vec<String>,
+    caps: Option<Vec<u64>>,
+    /// (shipment cost + the node's least unit cost over SKUs, node index),
+    /// sorted: a lower bound of the node's cost for one unit, in scan order.
+    by_key: Vec<(i128, u32)>,
+    /// Per node: transit days (`u32::MAX` when unknown) and unit cap
+    /// (`u64::MAX` when none), compact for the per-order filters.
+    transit: Vec<u32>,
+    max_units: Vec<u64>,
+    /// Least unit cost over nodes and overrides.
+    min_unit: i128,
+    /// Least shipment cost, and the least sum of two (None with fewer than two nodes).
+    min_fixed: i128,
+    two_fixed: Option<i128>,
+}
+
+impl RoutingNetwork {
+    /// Compiles `nodes` with no per-(node, SKU) unit-cost overrides.
+    ///
+    /// # Errors
+    ///
+    /// [`RoutingError::DuplicateNode`], [`RoutingError::NegativeCost`], or
+    /// [`RoutingError::Overflow`] when costs cannot share an integer scale.
+    ///
+    /// # Complexity
+    ///
+    /// O(n log n) for n nodes.
+    ///
+    /// ```
+    /// use omniroute::routing::{RoutingError, RoutingNetwork};
+    /// use omniroute::{Node, NodeId, NodeKind};
+    /// let twice = vec![Node::new(NodeId::new(1), NodeKind::Store), Node::new(NodeId::new(1), NodeKind::Store)];
+    /// assert!(matches!(RoutingNetwork::new(twice), Err(RoutingError::DuplicateNode { .. })));
+    /// ```
+    pub fn new(nodes: Vec<Node>) -> Result<Self, RoutingError> {
+        Self::with_unit_costs(nodes, BTreeMap::new())
+    }
+
+    /// Compiles `nodes` with unit costs that override a node's `unit_cost`
+    /// for one SKU (as [`RoutingProblem::unit_costs`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::new`], and [`RoutingError::UnknownNode`] for an override
+    /// naming a node not in `nodes`.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use omniroute::routing::RoutingNetwork;
+    /// use omniroute::{Node, NodeId, NodeKind, Sku};
+    /// let overrides = BTreeMap::from([((NodeId::new(0), Sku::new(2)), "0.5".parse()?)]);
+    /// let net = RoutingNetwork::with_unit_costs(vec![Node::new(NodeId::new(0), NodeKind::Store)], overrides)?;
+    /// assert_eq!(net.nodes().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_unit_costs(
+        mut nodes: Vec<Node>,
+        unit_costs: BTreeMap<(NodeId, Sku), Money>,
+    ) -> Result<Self, RoutingError> {
+        nodes.sort_by_key(|n| n.id);
+        if let Some(w) = nodes.windows(2).find(|w| w.first().map(|n| n.id) == w.get(1).map(|n| n.id)) {
+            return Err(RoutingError::DuplicateNode { node: w.first().map(|n| n.id).unwrap_or_default() });
+        }
+        for n in &nodes {
+            if n.shipment_cost.is_negative() {
+                return Err(RoutingError::NegativeCost { what: "shipment cost" });
+            }
+            if n.unit_cost.is_negative() {
+                return Err(RoutingError::NegativeCost { what: "unit cost" });
+            }
+        }
+        if unit_costs.values().any(|m| m.is_negative()) {
+            return Err(RoutingError::NegativeCost { what: "unit cost" });
+        }
+        let ids: Vec<NodeId> = nodes.iter().map(|n| n.id).collect();
+        if let Some(&(n, _)) = unit_costs.keys().find(|(n, _)| ids.binary_search(n).is_err()) {
+            return Err(RoutingError::UnknownNode { node: n });
+        }
+        let max_id = ids.last().map_or(0, |id| id.as_usize());
+        let mut dense = Vec::new();
+        if max_id <= ids.len().saturating_mul(4).saturating_add(4096) {
+            dense = vec![FREE; max_id.saturating_add(1)];
+            for (i, id) in ids.iter().enumerate() {
+                if let Some(d) = dense.get_mut(id.as_usize()) {
+                    *d = u32::try_from(i).map_err(|_| RoutingError::overflow("node count"))?;
+                }
+            }
+        }
+        let scale = nodes
+            .iter()
+            .flat_map(|n| [n.shipment_cost, n.unit_cost])
+            .chain(unit_costs.values().copied())
+            .map(|m| m.get().normalize().scale())
+            .max()
+            .unwrap_or(0);
+        let sc = |m: Money| scaled(m.get().normalize(), scale);
+        let mut fixed = Vec::with_capacity(nodes.len());
+        let mut unit = Vec::with_capacity(nodes.len());
+        for n in &nodes {
+            fixed.push(sc(n.shipment_cost)?);
+            unit.push(sc(n.unit_cost)?);
+        }
+        let mut unit_scaled = BTreeMap::new();
+        for (&k, &v) in &unit_costs {
+            unit_scaled.insert(k, sc(v)?);
+        }
+        let mut tags: Vec<String> =
+            nodes.iter().flat_map(|n| n.capabilities.iter().map(str::to_owned)).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let caps = (tags.len() <= 64).then(|| {
+            nodes
+                .iter()
+                .map(|n| {
+                    n.capabilities
+                        .iter()
+                        .filter_map(|t| tags.binary_search_by(|x| x.as_str().cmp(t)).ok())
+                        .fold(0u64, |m, i| m | bit(i))
+                })
+                .collect()
+        });
+        // Each node's least unit cost: its own, or a cheaper override.
+        let mut unit_lb = unit.clone();
+        for (&(id, _), &v) in &unit_scaled {
+            if let Some(u) = ids.binary_search(&id).ok().and_then(|k| unit_lb.get_mut(k)) {
+                *u = (*u).min(v);
+            }
+        }
+        let mut by_key = Vec::with_capacity(ids.len());
+        for (k, (&f, &u)) in fixed.iter().zip(unit_lb.iter()).enumerate() {
+            let key = f.checked_add(u).ok_or(RoutingError::overflow("cost scale"))?;
+            by_key.push((key, u32::try_from(k).map_err(|_| RoutingError::overflow("node count"))?));
+        }
+        by_key.sort_unstable();
+        let min_unit = unit_lb.iter().copied().min().unwrap_or(0);
+        let mut sorted_fixed = fixed.clone();
+        sorted_fixed.sort_unstable();
+        let min_fixed = sorted_fixed.first().copied().unwrap_or(0);
+        let two_fixed = sorted_fixed.get(1).map(|second| min_fixed.saturating_add(*second));
+        let transit = nodes.iter().map(|n| n.transit_days.unwrap_or(u32::MAX)).collect();
+        let max_units = nodes.iter().map(|n| n.max_units.map_or(u64::MAX, Qty::get)).collect();
+        Ok(Self {
+            nodes,
+            ids,
+            dense,
+            unit_costs,
+            unit_scaled,
+            scale,
+            fixed,
+            unit,
+            tags,
+            caps,
+            by_key,
+            transit,
+            max_units,
+            min_unit,
+            min_fixed,
+            two_fixed,
+        })
+    }
+
+    /// The nodes, sorted by id.
+    #[must_use]
+    pub fn nodes(&self) -> &[Node] {
+        &self.nodes
+    }
+
+    fn index_of(&self, id: NodeId) -> Option<usize> {
+        if self.dense.is_empty() {
+            self.ids.binary_search(&id).ok()
+        } else {
+            self.dense.get(id.as_usize()).copied().filter(|&i| i != FREE).map(|i| i as usize)
+        }
+    }
+
+    /// Routes `order` at least cost under every hard rule, exactly as
+    /// [`Optimal`](super::Optimal) would (see its docs for the method, the
+    /// tie-break and the search limit), with a fresh [`RouteWorkspace`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Optimal`](super::Optimal): an invalid order (no lines, too many,
+    /// duplicate line ids, quantity 0, a negative penalty, an unknown pickup
+    /// node), an overflow, or [`RoutingError::GaveUp`].
+    ///
+    /// # Complexity
+    ///
+    /// First a scan of nodes in order of their least one-unit cost, stopping
+    /// when no further node can ship the whole order cheaper than the best
+    /// found (O(nodes × SKUs) at worst, typically far fewer nodes); if that
+    /// single shipment provably beats every other plan it is the answer.
+    /// Otherwise compiling the order is O(stocking nodes × order SKUs) with a
+    /// [`StockTable`](super::StockTable) (O(nodes × SKUs) with the default
+    /// [`Availability::for_each_stocking`]), and the search is as
+    /// [`Optimal`](super::Optimal)'s.
+    ///
+    /// # Example
+    ///
+    /// See [`RoutingNetwork`].
+    pub fn route(
+        &self,
+        order: &RouteRequest,
+        availability: &dyn Availability,
+        options: &RouteOptions,
+    ) -> Result<Plan, RoutingError> {
+        self.route_with(order, availability, options, &mut RouteWorkspace::new())
+    }
+
+    /// [`Self::route`] reusing `workspace`'s buffers.
+    ///
+    /// # Errors
+    ///
+    /// As [`Self::route`].
+    ///
+    /// ```
+    /// use omniroute::routing::{OrderLine, RouteOptions, RouteRequest, RouteWorkspace, RoutingNetwork, StockTable};
+    /// use omniroute::{LineId, Node, NodeId, NodeKind, Qty, Sku};
+    /// let network = RoutingNetwork::new(vec![Node::new(NodeId::new(0), NodeKind::Warehouse)])?;
+    /// let mut stock = StockTable::new();
+    /// stock.set(NodeId::new(0), Sku::new(0), Qty::new(9))?;
+    /// let mut ws = RouteWorkspace::new();
+    /// for q in 1..=3 {
+    ///     let order = RouteRequest::new(vec![OrderLine::new(LineId::new(0), Sku::new(0), Qty::new(q))]);
+    ///     let plan = network.route_with(&order, &stock, &RouteOptions::new(), &mut ws)?;
+    ///     assert_eq!(plan.shipments.len(), 1);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn route_with(
+        &self,
+        order: &RouteRequest,
+        availability: &dyn Availability,
+        options: &RouteOptions,
+        workspace: &mut RouteWorkspace,
+    ) -> Result<Plan, RoutingError> {
+        self.validate(order)?;
+        let name = "optimal";
+        if options.get_max_node_sets() > 0 {
+            if let Some(plan) = self.single_node(order, availability, name)? {
+                return Ok(plan);
+            }
+        }
+        let result = self.compile(order, availability, workspace);
+        // Reset the slots even when compiling failed, so the workspace stays clean.
+        for &t in &workspace.touched {
+            if let Some(s) = workspace.slot.get_mut(t as usize) {
+                *s = FREE;
+            }
+        }
+        workspace.touched.clear();
+        result?;
+        let c = &workspace.compiled;
+        let out = branch_and_bound(c, None, options.get_max_node_sets())?;
+        let costs = Costs {
+            nodes: &self.nodes,
+            unit_costs: &self.unit_costs,
+            penalty: order.rules.get_unfilled_unit_penalty(),
+        };
+        match out.best {
+            None if out.complete => Ok(Plan::infeasible(name)),
+            None => Err(RoutingError::GaveUp { evaluated: out.visits }),
+            Some(a) => {
+                let status = if out.complete { PlanStatus::Optimal } else { PlanStatus::Feasible };
+                build_with(&costs, c, &a.allocs, status, name)
+            }
+        }
+    }
+
+    /// Everything about the order a caller can get wrong, in the order of
+    /// [`RoutingError`]'s variants.
+    fn validate(&self, order: &RouteRequest) -> Result<(), RoutingError> {
+        if order.lines.is_empty() {
+            return Err(RoutingError::NoLines);
+        }
+        if order.lines.len() > MAX_LINES {
+            return Err(RoutingError::TooManyLines { lines: order.lines.len(), max: MAX_LINES });
+        }
+        if order.lines.len() > 1 {
+            let mut ids: SmallVec<[LineId; 16]> = order.lines.iter().map(|l| l.id).collect();
+            ids.sort_unstable();
+            if let Some(w) = ids.windows(2).find(|w| w.first() == w.get(1)) {
+                return Err(RoutingError::DuplicateLine { line: w.first().copied().unwrap_or_default() });
+            }
+        }
+        if let Some(l) = order.lines.iter().find(|l| l.quantity.is_zero()) {
+            return Err(RoutingError::ZeroQuantity { line: l.id });
+        }
+        if order.rules.get_unfilled_unit_penalty().is_some_and(Money::is_negative) {
+            return Err(RoutingError::NegativeCost { what: "unfilled unit penalty" });
+        }
+        if let Some(p) = order.pickup_at.filter(|&p| self.index_of(p).is_none()) {
+            return Err(RoutingError::UnknownNode { node: p });
+        }
+        Ok(())
+    }
+
+    /// Whether node `k` may ship anything for `order` (pickup, window, cap).
+    fn open_for(&self, k: usize, order: &RouteRequest) -> bool {
+        if let Some(p) = order.pickup_at {
+            if self.ids.get(k) != Some(&p) {
+                return false;
+            }
+        }
+        let transit = self.transit.get(k).copied().unwrap_or(u32::MAX);
+        if order.deliver_within_days.is_some_and(|w| transit != u32::MAX && transit > w) {
+            return false;
+        }
+        self.max_units.get(k).is_some_and(|&m| m > 0)
+    }
+
+    /// The capability mask a line requires, or `None` when the network's
+    /// tags are not bitmasks or the line needs a tag no node has (then the
+    /// caller compares tags as strings).
+    fn required_mask(&self, line: &OrderLine) -> Option<u64> {
+        self.caps.as_ref()?;
+        let mut m = 0u64;
+        for t in line.requires.iter() {
+            m |= bit(self.tags.binary_search_by(|x| x.as_str().cmp(t)).ok()?);
+        }
+        Some(m)
+    }
+
+    fn capable(&self, k: usize, line: &OrderLine, mask: Option<u64>) -> bool {
+        if line.requires.is_empty() {
+            return true;
+        }
+        match (mask, &self.caps) {
+            (Some(m), Some(caps)) => caps.get(k).is_some_and(|&c| c & m == m),
+            _ => self.nodes.get(k).is_some_and(|n| n.capabilities.contains_all(&line.requires)),
+        }
+    }
+
+    fn unit_at(&self, k: usize, sku: Sku) -> i128 {
+        let base = self.unit.get(k).copied().unwrap_or(0);
+        if self.unit_scaled.is_empty() {
+            return base;
+        }
+        let id = self.ids.get(k).copied().unwrap_or_default();
+        self.unit_scaled.get(&(id, sku)).copied().unwrap_or(base)
+    }
+
+    /// An order whose cheapest single full shipment provably beats every
+    /// other plan (splits, partial fills, nothing shipped): answered without
+    /// compiling. `None` when the shortcut does not apply.
+    fn single_node(
+        &self,
+        order: &RouteRequest,
+        availability: &dyn Availability,
+        name: &str,
+    ) -> Result<Option<Plan>, RoutingError> {
+        if order.rules.get_max_shipments() == Some(0) {
+            return Ok(None);
+        }
+        // The penalty at the network's scale; a finer penalty takes the general path.
+        let penalty = match order.rules.get_unfilled_unit_penalty() {
+            None => None,
+            Some(p) => match scaled(p.get().normalize(), self.scale) {
+                Ok(v) => Some(v),
+                Err(_) => return Ok(None),
+            },
+        };
+        let ovf = || RoutingError::overflow("plan cost");
+        let mut masks: SmallVec<[Option<u64>; 16]> = SmallVec::new();
+        for l in &order.lines {
+            let m = self.required_mask(l);
+            if m.is_none() && self.caps.is_some() && !l.requires.is_empty() {
+                return Ok(None);
+            }
+            masks.push(m);
+        }
+        let any_requires = order.lines.iter().any(|l| !l.requires.is_empty());
+        // Units needed per SKU, and in all.
+        let mut need: SmallVec<[(Sku, u64); 16]> = SmallVec::new();
+        let mut total = 0u64;
+        for l in &order.lines {
+            let q = l.quantity.get();
+            total = total.checked_add(q).ok_or_else(ovf)?;
+            match need.iter_mut().find(|(s, _)| *s == l.sku) {
+                Some(e) => e.1 = e.1.checked_add(q).ok_or_else(ovf)?,
+                None => need.push((l.sku, q)),
+            }
+        }
+        let qi = i128::from(total);
+        // A node's cost is at least its key plus the least unit cost for each further unit.
+        let more_units = mul128(self.min_unit, qi.saturating_sub(1)).ok_or_else(ovf)?;
+        let mut best: Option<(i128, usize)> = None;
+        'nodes: for &(key, k) in &self.by_key {
+            let k = k as usize;
+            if best.is_some_and(|(b, _)| key.checked_add(more_units).is_none_or(|lb| lb > b)) {
+                break;
+            }
+            if !self.open_for(k, order) {
+                continue;
+            }
+            let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { continue };
+            if cap < total {
+                continue;
+            }
+            for &(sku, q) in &need {
+                if availability.available(id, sku).get() < q {
+                    continue 'nodes;
+                }
+            }
+            if any_requires && !order.lines.iter().zip(masks.iter()).all(|(l, &m)| self.capable(k, l, m)) {
+                continue;
+            }
+            let mut cost = self.fixed.get(k).copied().unwrap_or(0);
+            for l in &order.lines {
+                let u = mul128(self.unit_at(k, l.sku), i128::from(l.quantity.get())).ok_or_else(ovf)?;
+                cost = cost.checked_add(u).ok_or_else(ovf)?;
+            }
+            if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
+                best = Some((cost, k));
+            }
+        }
+        let Some((cost, k)) = best else { return Ok(None) };
+        // Lower bounds of every other kind of plan.
+        let unit_or_pen = penalty.map_or(self.min_unit, |p| p.min(self.min_unit));
+        if let Some(two) = self.two_fixed {
+            let lb = mul128(unit_or_pen, qi).and_then(|v| v.checked_add(two)).ok_or_else(ovf)?;
+            if cost > lb {
+                return Ok(None);
+            }
+        }
+        if let Some(p) = penalty {
+            if cost >= mul128(p, qi).ok_or_else(ovf)? {
+                return Ok(None);
+            }
+            if total >= 2 {
+                let rest = qi.checked_sub(1).ok_or_else(ovf)?;
+                let a = mul128(p, rest).and_then(|v| v.checked_add(self.min_unit));
+                let b = mul128(self.min_unit, rest).and_then(|v| v.checked_add(p));
+                let lb = a.zip(b).and_then(|(a, b)| a.min(b).checked_add(self.min_fixed)).ok_or_else(ovf)?;
+                if cost >= lb {
+                    return Ok(None);
+                }
+            }
+        }
+        let Some(node) = self.nodes.get(k) else { return Ok(None) };
+        // The plan as `build` makes it: lines in id order, cost summed in that order.
+        let mut lines: SmallVec<[&OrderLine; 16]> = order.lines.iter().collect();
+        lines.sort_unstable_by_key(|l| l.id);
+        let mut money = Money::ZERO.checked_add(node.shipment_cost).map_err(|_| ovf())?;
+        let mut out = Vec::with_capacity(lines.len());
+        for l in lines {
+            let unit = self.unit_costs.get(&(node.id, l.sku)).copied().unwrap_or(node.unit_cost);
+            money = unit.checked_mul_qty(l.quantity).and_then(|u| money.checked_add(u)).map_err(|_| ovf())?;
+            out.push(LineQty { line: l.id, quantity: l.quantity });
+        }
+        Ok(Some(Plan {
+            strategy: name.to_owned(),
+            status: PlanStatus::Optimal,
+            cost: Some(money),
+            shipments: vec![Shipment { node: node.id, lines: out }],
+            unfilled: Vec::new(),
+        }))
+    }
+
+    /// Compiles `order` into `ws.compiled`: the same result as
+    /// `compile::compile` on the equivalent problem, up to the cost scale.
+    fn compile(
+        &self,
+        order: &RouteRequest,
+        availability: &dyn Availability,
+        ws: &mut RouteWorkspace,
+    ) -> Result<(), RoutingError> {
+        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm } = ws;
+        if slot.len() < self.nodes.len() {
+            slot.resize(self.nodes.len(), FREE);
+        }
+        canon.clear();
+        canon.extend(0..order.lines.len());
+        canon.sort_unstable_by_key(|&i| order.lines.get(i).map(|l| l.id));
+        c.skus.clear();
+        c.skus.extend(order.lines.iter().map(|l| l.sku));
+        c.skus.sort_unstable();
+        c.skus.dedup();
+        let ns = c.skus.len();
+        c.lines.clear();
+        let mut demand = 0u64;
+        for &i in canon.iter() {
+            let Some(l) = order.lines.get(i) else { continue };
+            demand = demand.checked_add(l.quantity.get()).ok_or(RoutingError::overflow("demand"))?;
+            let sku = c.skus.binary_search(&l.sku).unwrap_or(0);
+            c.lines.push(CLine { id: l.id, orig: i, sku, qty: l.quantity.get() });
+        }
+        // Candidates: nodes that stock an order SKU and may ship. First their
+        // stock rows (flat, `ns` per touched node), then the nodes themselves
+        // built once in node-id order, so no large node record is ever moved.
+        rows.clear();
+        for (si, &sku) in c.skus.iter().enumerate() {
+            availability.for_each_stocking(sku, &self.ids, &mut |id, units| {
+                if units.is_zero() {
+                    return;
+                }
+                let Some(k) = self.index_of(id) else { return };
+                let Some(s) = slot.get_mut(k) else { return };
+                if *s == FREE {
+                    if self.open_for(k, order) {
+                        *s = u32::try_from(rows.len().checked_div(ns).unwrap_or(0)).unwrap_or(SKIP);
+                        rows.resize(rows.len().saturating_add(ns), 0);
+                    } else {
+                        *s = SKIP;
+                    }
+                    touched.push(u32::try_from(k).unwrap_or(u32::MAX));
+                }
+                if *s != SKIP {
+                    if let Some(v) = rows.get_mut((*s as usize).saturating_mul(ns).saturating_add(si)) {
+                        *v = units.get();
+                    }
+                }
+            });
+        }
+        let masks: SmallVec<[Option<u64>; 16]> = canon
+            .iter()
+            .filter_map(|&i| order.lines.get(i))
+            .map(|l| if l.requires.is_empty() { Some(0) } else { self.required_mask(l) })
+            .collect();
+        perm.clear();
+        perm.extend(touched.iter().copied().filter(|&k| slot.get(k as usize).is_some_and(|&s| s != SKIP)));
+        perm.sort_unstable();
+        // Costs at the order's scale (the network's, or the penalty's if finer).
+        let pen = order.rules.get_unfilled_unit_penalty().map(|p| p.get().normalize());
+        let scale = self.scale.max(pen.map_or(0, |p| p.scale()));
+        let factor = scaled(rust_decimal::Decimal::ONE, scale.saturating_sub(self.scale))?;
+        let ovf = || RoutingError::overflow("cost scale");
+        c.nodes.clear();
+        for &k in perm.iter() {
+            let k = k as usize;
+            let at = slot.get(k).map_or(0, |&s| (s as usize).saturating_mul(ns));
+            let row = rows.get(at..at.saturating_add(ns)).unwrap_or_default();
+            let mut elig = 0u64;
+            for (li, (cl, &mask)) in c.lines.iter().zip(masks.iter()).enumerate() {
+                if row.get(cl.sku).is_some_and(|&q| q > 0) {
+                    let ok = match order.lines.get(cl.orig) {
+                        Some(l) if !l.requires.is_empty() => {
+                            !(mask.is_none() && self.caps.is_some()) && self.capable(k, l, mask)
+                        }
+                        _ => true,
+                    };
+                    if ok {
+                        elig |= bit(li);
+                    }
+                }
+            }
+            if elig == 0 {
+                continue;
+            }
+            let mut unit = SmallVec::new();
+            for &sku in &c.skus {
+                unit.push(mul128(self.unit_at(k, sku), factor).ok_or_else(ovf)?);
+            }
+            let max = self.max_units.get(k).copied().unwrap_or(u64::MAX);
+            c.nodes.push(CNode {
+                id: self.ids.get(k).copied().unwrap_or_default(),
+                orig: k,
+                fixed: mul128(self.fixed.get(k).copied().unwrap_or(0), factor).ok_or_else(ovf)?,
+                unit,
+                stock: SmallVec::from_slice(row),
+                cap: max.min(demand),
+                elig,
+            });
+        }
+        let (items, split_mask) = order_items(&order.lines, canon, &c.skus, order.rules.get_split_lines());
+        c.items = items;
+        c.split_mask = split_mask;
+        c.penalty = match pen {
+            Some(p) => Some(scaled(p, scale)?),
+            None => None,
+        };
+        perturb(&mut c.nodes, &mut c.penalty, demand)?;
+        c.max_ship =
+            order.rules.get_max_shipments().map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
+        c.ship_complete = order.rules.get_ship_complete();
+        c.demand = demand;
+        Ok(())
+    }
+}
