@@ -39,6 +39,8 @@
 //!
 //! - [`returns`]: return policy, keep-it, return routing, grading and
 //!   disposition, emitted as ledger commands.
+//! - `sim` (feature `sim`): seeded scenarios, order-stream simulation and
+//!   strategy comparison; `cargo run --release --example simulate`.
 //! ## Quick example
 //!
 //! ```
@@ -63,14 +65,18 @@
 //!   events and plans. Money serialises as a decimal string. It also enables
 //!   the routing interchange format (`routing::Instance`,
 //!   `routing::route_stream`), which reads JSON with `serde_json`.
-//! - `sim`: reserved for the seeded scenario generator and strategy
-//!   comparison; it adds nothing yet.
+//! - `sim` (default): the seeded scenario generator, simulation and
+//!   strategy comparison (`omniroute::sim`), which the main example
+//!   (`examples/simulate.rs`) needs. Library users who only keep a ledger
+//!   or route opt out with `default-features = false`.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod ledger;
 pub mod model;
 pub mod returns;
 pub mod routing;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 pub use ledger::{
     AdjustReason, BackorderPolicy, BatchRejection, Bucket, Command, CommandKind, Direction, Event, EventKind,
