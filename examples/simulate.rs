@@ -7,7 +7,7 @@
 //!     [--days N] [--strategies a,b,...] [--out DIR] [--no-static] [--export FILE]
 //! ```
 //!
-//! With no arguments: 10,000 orders over 7 days, 53 nodes, 2,000 SKUs, seed
+//! With no arguments: 20,000 orders over 7 days, 53 nodes, 2,000 SKUs, seed
 //! 42, all seven strategies, report in `target/sim-report`. Progress goes to
 //! standard error; the table and the report's path to standard output.
 //!

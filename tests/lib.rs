@@ -15,6 +15,8 @@
 )]
 
 mod common;
+mod ledger;
 mod returns;
 mod routing;
-mod ledger;
+#[cfg(feature = "sim")]
+mod sim;

@@ -73,7 +73,7 @@ pub const MAX_NODES: u32 = 1_000;
 pub const MAX_SKUS: u32 = 1_000_000;
 
 impl ScenarioParams {
-    /// The default scenario: seed 42; 10,000 orders over 7 days; 4
+    /// The default scenario: seed 42; 20,000 orders over 7 days; 4
     /// warehouses, 40 stores, 6 dark stores and 3 drop-ship vendors over 30
     /// demand zones; 2,000 SKUs with Zipf(1.0) popularity in 8 categories,
     /// 3 % hazmat, 5 % bulky, 20 % drop-shippable; half the orders single-line,
@@ -85,7 +85,7 @@ impl ScenarioParams {
     pub fn new() -> Self {
         Self {
             seed: 42,
-            orders: 10_000,
+            orders: 20_000,
             days: 7,
             warehouses: 4,
             stores: 40,

@@ -19,7 +19,7 @@ pub(crate) struct Rng {
 }
 
 /// One SplitMix64 step: advances `state` and returns the mixed output.
-fn splitmix64(state: &mut u64) -> u64 {
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -112,7 +112,7 @@ const LN_2: f64 = core::f64::consts::LN_2;
 
 /// Natural logarithm of a positive normal `x` from its binary exponent and
 /// the series `ln m = 2 atanh((m − 1)/(m + 1))`; ≤ 1 ulp-ish, and the same bits everywhere.
-fn det_ln(x: f64) -> f64 {
+pub(crate) fn det_ln(x: f64) -> f64 {
     let bits = x.to_bits();
     let exp_bits = (bits >> 52) & 0x7ff;
     let mut e = f64::from(i32::try_from(exp_bits).unwrap_or(1023).saturating_sub(1023));
@@ -136,7 +136,7 @@ fn det_ln(x: f64) -> f64 {
 
 /// `e^x` for `x` in about [−700, 700] by range reduction to `r ∈ [−ln2/2, ln2/2]`
 /// and a Taylor series; the same bits everywhere.
-fn det_exp(x: f64) -> f64 {
+pub(crate) fn det_exp(x: f64) -> f64 {
     let n = (x / LN_2).round().clamp(-1000.0, 1000.0);
     let r = x - n * LN_2;
     let mut term = 1.0;
@@ -188,87 +188,4 @@ pub(crate) fn isqrt(n: u64) -> u64 {
         y = x.saturating_add(n.checked_div(x).unwrap_or(0)) / 2;
     }
     x
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splitmix_matches_the_published_reference_value() {
-        // First output of SplitMix64 from state 0 (Vigna's reference code): 0xE220A8397B1DCDAF.
-        let mut s = 0;
-        assert_eq!(splitmix64(&mut s), 0xE220_A839_7B1D_CDAF);
-    }
-
-    #[test]
-    fn same_seed_same_stream() {
-        let mut a = Rng::new(7, 1);
-        let mut b = Rng::new(7, 1);
-        let mut c = Rng::new(7, 2);
-        let xs: Vec<u64> = (0..8).map(|_| a.next_u64()).collect();
-        let ys: Vec<u64> = (0..8).map(|_| b.next_u64()).collect();
-        let zs: Vec<u64> = (0..8).map(|_| c.next_u64()).collect();
-        assert_eq!(xs, ys);
-        assert_ne!(xs, zs);
-    }
-
-    #[test]
-    fn below_stays_in_range_and_covers_it() {
-        let mut r = Rng::new(1, 0);
-        let mut seen = [false; 7];
-        for _ in 0..1000 {
-            let x = r.below(7);
-            assert!(x < 7);
-            seen[x as usize] = true;
-        }
-        assert!(seen.iter().all(|s| *s));
-        assert_eq!(r.below(0), 0);
-    }
-
-    #[test]
-    fn det_math_is_close_to_std() {
-        for x in [1.0, 2.0, 3.0, 10.0, 999.0, 123_456.0] {
-            assert!((det_ln(x) - f64::ln(x)).abs() < 1e-12, "ln {x}");
-        }
-        for x in [-30.0, -1.5, 0.0, 0.7, 12.0] {
-            let rel = (det_exp(x) - f64::exp(x)).abs() / f64::exp(x);
-            assert!(rel < 1e-13, "exp {x}");
-        }
-    }
-
-    #[test]
-    fn zipf_weights_decrease_and_match_one_over_k() {
-        let w = zipf_weights(5, 100);
-        assert_eq!(w[0], 1_000_000_000_000);
-        assert_eq!(w[1], 500_000_000_000);
-        assert_eq!(w[3], 250_000_000_000);
-        assert!(w.windows(2).all(|p| p[0] > p[1]));
-        // Pinned bits: a platform whose arithmetic differed would fail here.
-        let w = zipf_weights(3, 137);
-        assert_eq!(w, vec![1_000_000_000_000, 386_741_756_281, 221_960_163_870]);
-    }
-
-    #[test]
-    fn weighted_draws_follow_weights() {
-        let t = Weighted::new(&[0, 3, 1]).unwrap();
-        let mut r = Rng::new(3, 3);
-        let mut n = [0_u32; 3];
-        for _ in 0..4000 {
-            n[t.sample(&mut r)] += 1;
-        }
-        assert_eq!(n[0], 0);
-        assert!(n[1] > 2 * n[2], "{n:?}");
-        assert!(Weighted::new(&[0, 0]).is_none());
-    }
-
-    #[test]
-    fn isqrt_is_the_floor() {
-        for n in [0_u64, 1, 2, 3, 4, 15, 16, 17, 1 << 40, u64::MAX] {
-            let r = isqrt(n);
-            assert!(u128::from(r) * u128::from(r) <= u128::from(n));
-            assert!(u128::from(r + 1) * u128::from(r + 1) > u128::from(n));
-        }
-    }
 }
