@@ -17,6 +17,8 @@ mod ledger;
 mod model;
 mod returns;
 mod routing;
+#[cfg(feature = "sim")]
+mod sim;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
@@ -24,5 +26,7 @@ fn main() {
     returns::benches(&mut c);
     routing::benches(&mut c);
     ledger::benches(&mut c);
+    #[cfg(feature = "sim")]
+    sim::benches(&mut c);
     c.final_summary();
 }

@@ -23,7 +23,7 @@
 //! `cargo run --release --example route -- --strategy nearest FILE` replays them.
 #![allow(clippy::float_arithmetic, clippy::cast_precision_loss)] // timing only
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -80,6 +80,8 @@ fn parse() -> Result<Option<Args>, String> {
 /// Times each placement and each pass, and shows progress on stderr.
 #[derive(Default)]
 struct Timer {
+    /// Percentages only on a terminal; a log gets one line per pass.
+    tty: bool,
     passes: Vec<Pass>,
     started: Option<Instant>,
     last_shown: usize,
@@ -126,7 +128,7 @@ impl Observer for Timer {
         let Some(p) = self.passes.last_mut() else { return };
         p.latencies_ns.push(ns);
         let pct = p.latencies_ns.len().saturating_mul(100).checked_div(p.orders).unwrap_or(100);
-        if pct >= self.last_shown.saturating_add(5) {
+        if self.tty && pct >= self.last_shown.saturating_add(5) {
             self.last_shown = pct;
             eprint!("\r  {:<18} {:>3}%", p.name, pct);
             let _ = std::io::stderr().flush();
@@ -269,7 +271,7 @@ fn run(a: Args) -> Result<(), String> {
         strategies.len(),
         if a.static_pass { ", plus the static pass (every order on the starting stock)" } else { "" }
     );
-    let mut timer = Timer::default();
+    let mut timer = Timer { tty: std::io::stderr().is_terminal(), ..Timer::default() };
     let options = SimOptions::new().static_pass(a.static_pass);
     let c = compare(&scenario, &strategies, &options, &mut timer).map_err(|e| e.to_string())?;
     timer.close();

@@ -268,7 +268,6 @@ enum Ev {
 /// One line's return in progress.
 #[derive(Debug)]
 struct Flow {
-    order: usize,
     grade: crate::returns::Grade,
     sku: Sku,
     price: Money,
@@ -606,15 +605,7 @@ impl<F: Fulfiller> Sim<'_, F> {
         };
         let days = signals.iter().find(|n| n.node == node).map_or(0, |n| n.transit_days);
         let k = self.flows.len();
-        self.flows.push(Flow {
-            order: i,
-            grade: planned.grade,
-            sku: ol.sku,
-            price: product.price,
-            returns,
-            node,
-            qty,
-        });
+        self.flows.push(Flow { grade: planned.grade, sku: ol.sku, price: product.price, returns, node, qty });
         self.at(now.checked_add_days(i64::from(days).saturating_add(1))?, Ev::ReturnArrives(k));
         Ok(())
     }
@@ -657,7 +648,6 @@ impl<F: Fulfiller> Sim<'_, F> {
             .value(Disposition::Destroy, Money::ZERO, Money::new(Decimal::new(100, 2)));
         let inspection = Inspection::new(ReturnId::new(1), flow.grade, flow.qty, now);
         let d = flow.returns.dispose(&inspection, &self.policy, &recovery, base)?;
-        let _ = flow.order;
         self.f.apply(&d.commands, now)?;
         add_money(&mut self.m.value_recovered, d.net_recovery, "value recovered")?;
         for c in &d.commands {
