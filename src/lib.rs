@@ -90,3 +90,5 @@ pub use routing::{
     Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
     Strategy,
 };
+#[cfg(feature = "sim")]
+pub use sim::{Scenario, ScenarioParams, SimError};

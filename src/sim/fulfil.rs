@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::SimError;
+use super::{SimError, SimOrder};
 use crate::ledger::{Command, CommandKind, Ledger, LedgerError};
 use crate::model::{EntryId, NodeId, OrderId, Qty, Sku, Timestamp};
 use crate::routing::{Availability, Plan, RouteOptions, RoutingProblem, Strategy};
@@ -80,7 +80,9 @@ pub trait Fulfiller {
 
     /// Places `order` (whose routing problem is `problem`): routes it with
     /// `strategy` over current availability and reserves the plan's units
-    /// atomically, re-routing on a rejected reservation.
+    /// atomically, re-routing on a rejected reservation. The order carries
+    /// what an order-lifecycle implementation needs beyond the problem
+    /// (channel, fulfilment method, promise) to pick its ATP view.
     ///
     /// # Errors
     ///
@@ -88,7 +90,7 @@ pub trait Fulfiller {
     /// when the reservation still fails after re-routing.
     fn place(
         &mut self,
-        order: OrderId,
+        order: &SimOrder,
         problem: &RoutingProblem,
         strategy: &dyn Strategy,
         options: &RouteOptions,
@@ -135,23 +137,16 @@ pub const FULFILLER_ENTRY_BASE: u128 = 1 << 100;
 /// Entry ids are `FULFILLER_ENTRY_BASE + k` for the `k`-th command it makes.
 ///
 /// ```
-/// use omniroute::ledger::{Command, CommandKind, Ledger};
-/// use omniroute::routing::{Optimal, OrderLine, RouteOptions, RoutingProblem};
-/// use omniroute::sim::{Fulfiller, LedgerFulfiller};
-/// use omniroute::*;
-/// let t = Timestamp::EPOCH;
-/// let mut f = LedgerFulfiller::new(Ledger::new());
-/// f.apply(&[
-///     Command::new(EntryId::new(1)?, CommandKind::Register { nodes: 1, skus: 1 }),
-///     Command::new(EntryId::new(2)?, CommandKind::Receive { node: NodeId::new(0), sku: Sku::new(0), qty: Qty::new(5), inbound: None }),
-/// ], t)?;
-/// let nodes = vec![Node::new(NodeId::new(0), NodeKind::Warehouse)];
-/// let lines = vec![OrderLine::new(LineId::new(0), Sku::new(0), Qty::new(2))];
-/// let placed = f.place(OrderId::new(1), &RoutingProblem::new(nodes, lines), &Optimal, &RouteOptions::new(), t)?;
-/// assert_eq!(placed.reserved, Qty::new(2));
-/// let shipped = f.ship(OrderId::new(1), t)?;
-/// assert_eq!(shipped[0].qty, Qty::new(2));
-/// assert_eq!(f.ledger().position(NodeId::new(0), Sku::new(0))?.on_hand, Qty::new(3));
+/// use omniroute::routing::{Optimal, RouteOptions};
+/// use omniroute::sim::{Fulfiller, LedgerFulfiller, Scenario, ScenarioParams};
+/// let s = Scenario::generate(&ScenarioParams::new().orders(10).skus(50).stores(3))?;
+/// let mut f = LedgerFulfiller::new(s.starting_ledger()?);
+/// let order = &s.orders()[0];
+/// let placed = f.place(order, &s.problem(order)?, &Optimal, &RouteOptions::new(), order.at)?;
+/// let shipped = f.ship(order.id, order.release_at)?;
+/// let units: u64 = shipped.iter().map(|u| u.qty.get()).sum();
+/// assert_eq!(units, placed.reserved.get());
+/// assert!(f.ledger().check_invariants().is_ok());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -219,7 +214,7 @@ impl Fulfiller for LedgerFulfiller {
 
     fn place(
         &mut self,
-        order: OrderId,
+        order: &SimOrder,
         problem: &RoutingProblem,
         strategy: &dyn Strategy,
         options: &RouteOptions,
@@ -243,7 +238,7 @@ impl Fulfiller for LedgerFulfiller {
             match self.ledger.apply_batch(&cmds, now) {
                 Ok(_) => {
                     if !held.is_empty() {
-                        self.held.entry(order).or_default().extend(held);
+                        self.held.entry(order.id).or_default().extend(held);
                     }
                     return Ok(Placement { plan, reserved, retries });
                 }

@@ -257,13 +257,7 @@ impl Comparison {
             self.params.seed,
             self.params.orders
         );
-        // Axes and grid.
-        let _ = writeln!(
-            s,
-            "<line x1=\"{L}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"black\"/><line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{0}\" stroke=\"black\"/>",
-            H - B,
-            W - R
-        );
+        // Grid, then axes over it.
         for k in 0..=5 {
             let fx = xmax * f64::from(k) / 5.0;
             let fy = ymin + (ymax - ymin) * f64::from(k) / 5.0;
@@ -282,6 +276,12 @@ impl Comparison {
                 y + 4.0
             );
         }
+        let _ = writeln!(
+            s,
+            "<line x1=\"{L}\" y1=\"{0}\" x2=\"{1}\" y2=\"{0}\" stroke=\"black\"/><line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{0}\" stroke=\"black\"/>",
+            H - B,
+            W - R
+        );
         let _ = writeln!(
             s,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">split rate (orders with more than one shipment)</text>",

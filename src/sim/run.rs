@@ -404,7 +404,7 @@ impl<F: Fulfiller> Sim<'_, F> {
             let avail = |n: NodeId, k: Sku| f.available(n, k);
             self.strategy.for_order(s, &problem, &avail, &mut slot)
         };
-        let placed = self.f.place(o.id, &problem, view_strategy, &self.options.route, now);
+        let placed = self.f.place(o, &problem, view_strategy, &self.options.route, now);
         let result = match placed {
             Ok(p) => self.record_placement(i, o, &problem, &p.plan, p.reserved, p.retries, ordered),
             Err(SimError::Routing(_)) => {

@@ -193,7 +193,7 @@ fn a_cancel_releases_exactly_what_was_held() {
     let o = s.orders().iter().find(|o| o.lines.len() >= 2).unwrap();
     let before: Vec<_> = s.stock().iter().map(|e| f.ledger().position(e.0, e.1).unwrap()).collect();
     let p = s.problem(o).unwrap();
-    let placed = f.place(o.id, &p, &Optimal, &RouteOptions::new(), o.at).unwrap();
+    let placed = f.place(o, &p, &Optimal, &RouteOptions::new(), o.at).unwrap();
     assert!(placed.reserved.get() > 0);
     let released = f.cancel(o.id, o.at).unwrap();
     assert_eq!(released.iter().map(|u| u.qty.get()).sum::<u64>(), placed.reserved.get());
