@@ -2,6 +2,7 @@
 
 use rust_decimal::Decimal;
 
+use super::SimError;
 use crate::model::Money;
 
 /// The counters of one strategy's run over a scenario. Everything is an
@@ -176,4 +177,16 @@ impl StaticGap {
         // Decimal to f64 through its exact string: no float until the last step.
         g.round_dp(8).to_string().parse::<f64>().map(|x| x * 100.0).unwrap_or(0.0)
     }
+}
+
+/// `a += b`, or [`SimError::Overflow`] naming `what`.
+pub(crate) fn add(a: &mut u64, b: u64, what: &'static str) -> Result<(), SimError> {
+    *a = a.checked_add(b).ok_or(SimError::Overflow { what })?;
+    Ok(())
+}
+
+/// `a += b` in money, or [`SimError::Overflow`] naming `what`.
+pub(crate) fn add_money(a: &mut Money, b: Money, what: &'static str) -> Result<(), SimError> {
+    *a = a.checked_add(b).map_err(|_| SimError::Overflow { what })?;
+    Ok(())
 }

@@ -5,8 +5,8 @@
 use core::fmt::Write as _;
 
 use super::ScenarioParams;
+use super::compare::Comparison;
 use super::metrics::RunMetrics;
-use super::run::Comparison;
 
 /// One file of a report: its name within the report folder and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
