@@ -18,6 +18,8 @@ mod ledger;
 mod model;
 mod returns;
 mod routing;
+#[cfg(feature = "sim")]
+mod sim;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();
@@ -26,5 +28,7 @@ fn main() {
     routing::benches(&mut c);
     ledger::benches(&mut c);
     atp::benches(&mut c);
+    #[cfg(feature = "sim")]
+    sim::benches(&mut c);
     c.final_summary();
 }

@@ -42,6 +42,8 @@
 //!   feed, time-phased earliest promise dates.
 //! - [`returns`]: return policy, keep-it, return routing, grading and
 //!   disposition, emitted as ledger commands.
+//! - `sim` (feature `sim`): seeded scenarios, order-stream simulation and
+//!   strategy comparison; `cargo run --release --example simulate`.
 //! ## Quick example
 //!
 //! ```
@@ -66,8 +68,10 @@
 //!   events and plans. Money serialises as a decimal string. It also enables
 //!   the routing interchange format (`routing::Instance`,
 //!   `routing::route_stream`), which reads JSON with `serde_json`.
-//! - `sim`: reserved for the seeded scenario generator and strategy
-//!   comparison; it adds nothing yet.
+//! - `sim` (default): the seeded scenario generator, simulation and
+//!   strategy comparison (`omniroute::sim`), which the main example
+//!   (`examples/simulate.rs`) needs. Library users who only keep a ledger
+//!   or route opt out with `default-features = false`.
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod atp;
@@ -75,6 +79,8 @@ pub mod ledger;
 pub mod model;
 pub mod returns;
 pub mod routing;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 pub use atp::{AtpChange, AtpError, AtpPolicy, AtpViews, Buffer, Demand, InboundPolicy, Scope};
 pub use ledger::{
@@ -89,3 +95,5 @@ pub use routing::{
     Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RouteRequest, RoutingError,
     RoutingNetwork, RoutingProblem, Rules, Strategy,
 };
+#[cfg(feature = "sim")]
+pub use sim::{Scenario, ScenarioParams, SimError};

@@ -20,3 +20,5 @@ mod ledger;
 mod persistence;
 mod returns;
 mod routing;
+#[cfg(feature = "sim")]
+mod sim;
