@@ -37,6 +37,9 @@
 //!
 //! ## Modules
 //!
+//! - [`order`]: fulfilment-order lifecycle — place, release, ship, pick up,
+//!   cancel, modify, short pick, node rejection and outage, checkout-hold
+//!   expiry — batch allocation under scarce stock and re-evaluation.
 //! - [`returns`]: return policy, keep-it, return routing, grading and
 //!   disposition, emitted as ledger commands.
 //! ## Quick example
@@ -69,6 +72,7 @@
 
 pub mod ledger;
 pub mod model;
+pub mod order;
 pub mod returns;
 pub mod routing;
 
