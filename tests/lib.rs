@@ -15,6 +15,7 @@
 )]
 
 mod common;
+mod ledger;
+mod order;
 mod returns;
 mod routing;
-mod ledger;
