@@ -15,6 +15,7 @@ use criterion::Criterion;
 
 mod ledger;
 mod model;
+mod order;
 mod returns;
 mod routing;
 
@@ -24,5 +25,6 @@ fn main() {
     returns::benches(&mut c);
     routing::benches(&mut c);
     ledger::benches(&mut c);
+    order::benches(&mut c);
     c.final_summary();
 }

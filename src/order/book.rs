@@ -457,19 +457,43 @@ impl OrderBook {
         demand: &[(LineId, Qty)],
         reject_unfilled: bool,
     ) -> Result<(), OrderError> {
-        let mut lines = Vec::new();
+        let mut problem = self.problem(order, Vec::new(), self.policy.get_max_shipments());
+        // Units beyond what the eligible nodes hold in total cannot ship:
+        // they are left unfilled here rather than by the router, whose exact
+        // search is much slower when it must prove a shortfall optimal.
+        let window = problem.deliver_within_days;
+        let in_window =
+            |n: &crate::model::Node| !matches!((window, n.transit_days), (Some(w), Some(t)) if t > w);
+        let mut claimed: BTreeMap<Sku, u64> = BTreeMap::new();
+        let mut short = Vec::new();
         for (id, q) in demand {
             if q.is_zero() {
                 continue;
             }
             let l = order.line(*id).ok_or(OrderError::UnknownLine { order: order.id, line: *id })?;
-            lines.push(OrderLine::new(l.id, l.sku, *q));
+            let supply = problem
+                .nodes
+                .iter()
+                .filter(|n| in_window(n))
+                .fold(0u64, |a, n| a.saturating_add(work.view.available(n.id, l.sku).get()));
+            let used = claimed.entry(l.sku).or_insert(0);
+            let take = q.get().min(supply.saturating_sub(*used));
+            *used = used.saturating_add(take);
+            if take < q.get() {
+                short.push(crate::routing::LineQty {
+                    line: l.id,
+                    quantity: Qty::new(q.get().saturating_sub(take)),
+                });
+            }
+            if take > 0 {
+                problem.lines.push(OrderLine::new(l.id, l.sku, Qty::new(take)));
+            }
         }
-        if lines.is_empty() {
-            return Ok(());
+        if let (Some(u), true) = (short.first(), reject_unfilled) {
+            return Err(OrderError::Unfillable { order: order.id, line: u.line, short: u.quantity });
         }
-        let problem = self.problem(order, lines, self.policy.get_max_shipments());
-        let plan = self.route(order, &problem, &work.view)?;
+        let mut plan = self.route(order, &problem, &work.view)?;
+        plan.unfilled.extend(short);
         self.reserve_plan(work, order, &plan, reject_unfilled)
     }
 
