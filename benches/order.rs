@@ -8,7 +8,7 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion};
 use omniroute::ledger::Ledger;
 use omniroute::order::{BatchOptions, Fairness, LineSpec, Network, OpId, OrderBook, OrderPolicy, OrderSpec};
-use omniroute::routing::StockTable;
+use omniroute::routing::{Optimal, OrderLine, RouteOptions, RoutingProblem, Rules, StockTable, Strategy};
 use omniroute::{
     ChannelId, Command, CommandKind, EntryId, LineId, Location, Money, Node, NodeId, NodeKind, OrderId, Qty,
     Sku, Timestamp,
@@ -101,6 +101,24 @@ pub fn benches(c: &mut Criterion) {
                 let done = book.place(&mut ledger, &stock, OpId::new(n), T, black_box(s)).unwrap();
                 assert!(done.unfilled.is_empty() && !done.ledger_events.is_empty());
                 done
+            });
+        });
+    }
+    // Baseline in the same run: the exact routing call alone on the same
+    // kind of orders (problem prebuilt, no ledger, no book).
+    for lines in [1u32, 3] {
+        let (book, _, stock) = world(100, 7, |_| 1_000_000);
+        let mut problem = RoutingProblem::new(book.network().nodes().to_vec(), Vec::new())
+            .with_rules(Rules::new().unfilled_unit_penalty(Some(Money::from_int(1_000))));
+        let mut rng = Rng(11);
+        let opts = RouteOptions::new();
+        c.bench_function(&format!("order/route_only/{lines}x100"), |b| {
+            b.iter(|| {
+                let s = spec(&mut rng, 0, lines);
+                problem.lines = s.lines.iter().map(|l| OrderLine::new(l.id, l.sku, l.qty)).collect();
+                let plan = Optimal.route(black_box(&problem), &stock, &opts).unwrap();
+                assert!(plan.unfilled.is_empty() && !plan.shipments.is_empty());
+                plan
             });
         });
     }
