@@ -116,7 +116,11 @@ fn batch_key(o: &Order) -> (core::cmp::Reverse<i32>, bool, Option<Timestamp>, Or
 
 /// Quotas for one priority class: demand rows (order index, line, sku, qty)
 /// against the supply per SKU.
-fn quotas(rows: &[(usize, LineId, Sku, u64)], supply: &BTreeMap<Sku, u64>, fairness: Fairness) -> Vec<u64> {
+pub(super) fn quotas(
+    rows: &[(usize, LineId, Sku, u64)],
+    supply: &BTreeMap<Sku, u64>,
+    fairness: Fairness,
+) -> Vec<u64> {
     let mut out: Vec<u64> = rows.iter().map(|r| r.3).collect();
     if fairness == Fairness::FirstCome {
         return out;
@@ -373,6 +377,7 @@ impl OrderBook {
             .values()
             .filter(|o| {
                 o.status == OrderStatus::Active
+                    && o.hold_until.is_none_or(|h| h > now)
                     && o.lines.iter().all(|l| l.open.is_zero() && l.released().is_zero())
                     && o.reserved_nodes().len() >= 2
             })

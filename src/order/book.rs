@@ -356,12 +356,14 @@ impl OrderBook {
     ///
     /// # Errors
     ///
-    /// [`OrderError::StaleOperation`] for an event not after the book's last
-    /// operation (except events of that same operation, which a batch has
-    /// several of); the book is then unchanged.
+    /// [`OrderError::StaleOperation`] for an event before the book's last
+    /// operation (events of one operation share its id), and the accounting
+    /// errors of [`Order::check`] for an event whose order is inconsistent;
+    /// the book is then unchanged.
     pub fn apply_events(&mut self, events: &[OrderEvent]) -> Result<(), OrderError> {
         let mut last = self.last_op;
         for e in events {
+            e.order.check()?;
             if let Some(l) = last {
                 // Equal ids are the several events of one operation.
                 if e.op < l {
@@ -457,6 +459,20 @@ impl OrderBook {
         demand: &[(LineId, Qty)],
         reject_unfilled: bool,
     ) -> Result<(), OrderError> {
+        if order.hold_until.is_some_and(|h| h <= work.now) {
+            // A lapsed checkout hold: nothing more is reserved for it; the
+            // units stay open until `expire_holds` cancels them.
+            if reject_unfilled {
+                return Err(OrderError::NotAllowed {
+                    order: order.id,
+                    reason: "the checkout hold has lapsed",
+                });
+            }
+            for (id, q) in demand.iter().filter(|(_, q)| !q.is_zero()) {
+                work.unfilled.push(Unfilled { order: order.id, line: *id, qty: *q });
+            }
+            return Ok(());
+        }
         let mut problem = self.problem(order, Vec::new(), self.policy.get_max_shipments());
         // Units beyond what the eligible nodes hold in total cannot ship:
         // they are left unfilled here rather than by the router, whose exact

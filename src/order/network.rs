@@ -36,7 +36,7 @@ use crate::model::{ChannelId, FulfilmentMethod, Node, NodeId, NodeKind};
 /// assert!(!net.eligible(ChannelId::new(1), FulfilmentMethod::Ship, NodeId::new(1)));
 /// # Ok::<(), omniroute::order::OrderError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(try_from = "NetworkRepr", into = "NetworkRepr"))]
 pub struct Network {
@@ -85,6 +85,13 @@ const DEFAULT_KINDS: [(FulfilmentMethod, NodeKind); 7] = [
     (FulfilmentMethod::SameDay, NodeKind::DarkStore),
     (FulfilmentMethod::DropShip, NodeKind::Vendor),
 ];
+
+impl Default for Network {
+    /// No nodes, the default eligibility table.
+    fn default() -> Self {
+        Self { nodes: Vec::new(), kinds: DEFAULT_KINDS.into_iter().collect(), excluded: BTreeSet::new() }
+    }
+}
 
 impl Network {
     /// A network of `nodes` (sorted by id) with the default eligibility table.
