@@ -84,6 +84,7 @@ pub use model::{
     Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
     NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,
 };
+pub use order::{LineSpec, OpId, OrderBook, OrderError, OrderPolicy, OrderSpec};
 pub use routing::{
     Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
     Strategy,

@@ -308,7 +308,7 @@ impl OrderBook {
     ///
     /// # Errors
     ///
-    /// [`OrderError::Overflow`] naming the broken invariant.
+    /// [`OrderError::InvariantBroken`] naming the broken invariant.
     ///
     /// ```
     /// assert!(omniroute::order::OrderBook::default().check_invariants().is_ok());
@@ -317,14 +317,14 @@ impl OrderBook {
         let mut ids = Vec::new();
         for (id, o) in &self.orders {
             if *id != o.id {
-                return Err(OrderError::Overflow { what: "order key" });
+                return Err(OrderError::InvariantBroken { what: "order key" });
             }
             o.check()?;
             ids.extend(o.lines.iter().flat_map(|l| l.holds.iter().map(|h| h.reservation)));
         }
         ids.sort_unstable();
         if ids.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
-            return Err(OrderError::Overflow { what: "reservation held twice" });
+            return Err(OrderError::InvariantBroken { what: "reservation held twice" });
         }
         Ok(())
     }
@@ -334,7 +334,7 @@ impl OrderBook {
     ///
     /// # Errors
     ///
-    /// [`OrderError::Overflow`] `"hold not in ledger"` for the first hold
+    /// [`OrderError::InvariantBroken`] `"hold not in ledger"` for the first hold
     /// that does not match.
     pub fn check_against(&self, ledger: &Ledger) -> Result<(), OrderError> {
         for o in self.orders.values() {
@@ -342,7 +342,7 @@ impl OrderBook {
                 for h in &l.holds {
                     match ledger.reservation(h.reservation) {
                         Some(r) if r.node == h.node && r.sku == l.sku && r.qty == h.qty => {}
-                        _ => return Err(OrderError::Overflow { what: "hold not in ledger" }),
+                        _ => return Err(OrderError::InvariantBroken { what: "hold not in ledger" }),
                     }
                 }
             }

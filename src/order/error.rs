@@ -264,4 +264,16 @@ pub enum OrderError {
         /// What overflowed.
         what: &'static str,
     },
+    /// Checked state is inconsistent: a bug, or data altered outside the
+    /// library (a tampered snapshot or event).
+    ///
+    /// ```
+    /// use omniroute::order::OrderError;
+    /// assert_eq!(OrderError::InvariantBroken { what: "status" }.to_string(), "order invariant broken: status");
+    /// ```
+    #[error("order invariant broken: {what}")]
+    InvariantBroken {
+        /// Which invariant.
+        what: &'static str,
+    },
 }

@@ -388,11 +388,12 @@ impl Line {
     ///
     /// # Errors
     ///
-    /// [`OrderError::Overflow`] naming the broken identity (`"line accounting"`,
-    /// `"returned"`, `"hold"`, `"fill"`) — these can only come from a bug or
-    /// from tampered data.
+    /// [`OrderError::InvariantBroken`] naming the broken identity (`"line
+    /// accounting"`, `"returned"`, `"hold"`, `"fill"`) — these can only come
+    /// from a bug or from tampered data; [`OrderError::Overflow`] when a sum
+    /// overflows.
     pub fn check(&self) -> Result<(), OrderError> {
-        let broken = |what| Err(OrderError::Overflow { what });
+        let broken = |what| Err(OrderError::InvariantBroken { what });
         let total = sum([
             self.open,
             self.reserved_checked()?,
@@ -532,7 +533,7 @@ impl Order {
     ///
     /// # Errors
     ///
-    /// As [`Line::check`], and [`OrderError::Overflow`] `"status"` when a
+    /// As [`Line::check`], and [`OrderError::InvariantBroken`] `"status"` when a
     /// closed order still has outstanding units or an order on risk hold
     /// has reservations.
     pub fn check(&self) -> Result<(), OrderError> {
@@ -547,7 +548,7 @@ impl Order {
             OrderStatus::Active => !outstanding,
         };
         if bad {
-            return Err(OrderError::Overflow { what: "status" });
+            return Err(OrderError::InvariantBroken { what: "status" });
         }
         Ok(())
     }

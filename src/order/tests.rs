@@ -60,9 +60,9 @@ fn line_check_catches_broken_accounting() {
     let mut l = Line::new(&LineSpec::new(LineId::new(0), Sku::new(0), Qty::new(3)));
     assert!(l.check().is_ok());
     l.open = Qty::new(2);
-    assert!(matches!(l.check(), Err(OrderError::Overflow { what: "line accounting" })));
+    assert!(matches!(l.check(), Err(OrderError::InvariantBroken { what: "line accounting" })));
     l.open = Qty::ZERO;
     l.fills.push(LineFill { node: crate::NodeId::new(0), allocated: Qty::ZERO, shipped: Qty::new(3) });
     l.returned = Qty::new(4);
-    assert!(matches!(l.check(), Err(OrderError::Overflow { what: "returned" })));
+    assert!(matches!(l.check(), Err(OrderError::InvariantBroken { what: "returned" })));
 }
