@@ -75,7 +75,12 @@ fn cancel_units(work: &mut Work<'_>, ledger: &Ledger, line: &mut Line, qty: Qty)
         if h.qty > rest {
             let keep = sub_qty(h.qty, rest, "hold")?;
             rest = Qty::ZERO;
-            work.reserve(line, h.node, keep, h.expires_at)?;
+            if h.expires_at.is_some_and(|e| e <= work.now) {
+                // A lapsed checkout hold cannot be re-made: the rest is open.
+                line.open = add_qty(line.open, keep, "open")?;
+            } else {
+                work.reserve(line, h.node, keep, h.expires_at)?;
+            }
         } else {
             rest = sub_qty(rest, h.qty, "cancel")?;
         }
