@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::book::Work;
 use super::{Applied, OpId, Order, OrderBook, OrderError, OrderEventKind, OrderSpec, OrderStatus};
 use crate::ledger::Ledger;
-use crate::model::{LineId, Money, OrderId, Qty, Sku, Timestamp};
+use crate::model::{ChannelId, FulfilmentMethod, LineId, Money, NodeId, OrderId, Qty, Sku, Timestamp};
 use crate::routing::{Availability, OrderLine, PlanStatus};
 
 /// How scarce stock is shared among orders of the same priority.
@@ -191,8 +191,9 @@ impl OrderBook {
     /// one atomic ledger batch. Orders go in order of priority (higher
     /// first), promise date (earlier first, none last), order id. Within a
     /// priority class the [`Fairness`] rule first sets each line's quota
-    /// from the class's demand and the network's supply per SKU (the sum of
-    /// the availability view over every node); each order is then routed
+    /// from the class's demand and supply per SKU (the availability view
+    /// summed over the nodes eligible for at least one of the class's
+    /// orders of that SKU); each order is then routed
     /// for its quota. Units beyond the quota or that no eligible node can
     /// ship stay open and are listed in `unfilled` — a batch never fails for
     /// lack of stock. Orders over the risk limits are placed on risk hold.
@@ -294,13 +295,32 @@ impl OrderBook {
         }
         let mut supply: BTreeMap<Sku, u64> = BTreeMap::new();
         if fairness != Fairness::FirstCome {
-            let skus: std::collections::BTreeSet<Sku> = rows.iter().map(|r| r.2).collect();
-            for sku in skus {
-                let s = self
-                    .network
-                    .nodes()
-                    .iter()
-                    .fold(0u64, |a, n| a.saturating_add(work.view.available(n.id, sku).get()));
+            // The supply of a SKU is what the nodes eligible for at least one
+            // of the class's orders of that SKU hold (orders in a batch are
+            // new, so eligibility depends only on channel, method and pickup
+            // node).
+            let mut eligible: BTreeMap<(ChannelId, FulfilmentMethod, Option<NodeId>), Vec<NodeId>> =
+                BTreeMap::new();
+            let mut nodes_of: BTreeMap<Sku, std::collections::BTreeSet<NodeId>> = BTreeMap::new();
+            for r in &rows {
+                let Some(o) = class.get(r.0) else { continue };
+                let pickup = match o.destination {
+                    super::Destination::Pickup(n) => Some(n),
+                    _ => None,
+                };
+                let nodes = eligible.entry((o.channel, o.method, pickup)).or_insert_with(|| {
+                    self.network
+                        .nodes()
+                        .iter()
+                        .filter(|n| self.network.eligible_node(o.channel, o.method, n))
+                        .filter(|n| pickup.is_none_or(|p| p == n.id))
+                        .map(|n| n.id)
+                        .collect()
+                });
+                nodes_of.entry(r.2).or_default().extend(nodes.iter().copied());
+            }
+            for (sku, nodes) in nodes_of {
+                let s = nodes.iter().fold(0u64, |a, n| a.saturating_add(work.view.available(*n, sku).get()));
                 supply.insert(sku, s);
             }
         }

@@ -344,6 +344,15 @@ fn batch_allocation_follows_priority_then_fairness() {
     let b = run(Fairness::ProRata, &qs);
     assert_eq!(reserved(&b, 2), 7);
     assert_eq!(reserved(&b, 1) + reserved(&b, 3), 3);
+    // Supply counts only nodes eligible for the orders: the store's 10 units
+    // cannot ship to home, so two ship orders of 4 share the warehouse's 4.
+    let mut l = ledger(2, 1, &[((0, 0), 4), ((1, 0), 10)]);
+    let net = Network::new(vec![wh(0, 1), Node::new(NodeId::new(1), NodeKind::Store)]).unwrap();
+    let mut book = OrderBook::new(net, OrderPolicy::new());
+    let v = live(&l);
+    let o = BatchOptions::new().fairness(Fairness::ProRata);
+    book.allocate_batch(&mut l, &v, OpId::new(1), T, batch_specs(&[(1, 0, 4), (2, 0, 4)]), o).unwrap();
+    assert_eq!([reserved(&book, 1), reserved(&book, 2)], [2, 2]);
     // Same priority: the earlier promise date goes first.
     let specs = vec![
         order(1, &[(0, 0, 10)]).promise_date(Some(Timestamp::from_unix_ms(9))),
