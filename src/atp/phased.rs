@@ -187,7 +187,8 @@ impl PromiseSchedule {
 impl AtpViews {
     /// The time-phased schedule of `sku` for `channel` by `method` as of
     /// `now` (see the [module docs](crate::atp)): supply today from the
-    /// views, inbound receipts from the ledger, and the host's `demand`.
+    /// views, inbound receipts from the views' time-phased supply (kept
+    /// from the ledger's events), and the host's `demand`.
     ///
     /// # Errors
     ///
@@ -196,7 +197,8 @@ impl AtpViews {
     ///
     /// # Complexity
     ///
-    /// O(nodes + receipts × log receipts + demand × log days).
+    /// O(nodes × log receipts + (receipts + demand) × log(receipts + demand)),
+    /// with no ledger reads beyond its registry sizes.
     pub fn schedule(
         &self,
         ledger: &Ledger,

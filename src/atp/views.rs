@@ -33,7 +33,9 @@ pub struct AtpChange {
 /// ledger's events.
 ///
 /// The views store, per (SKU, node), the figures ATP reads from the ledger
-/// (40 bytes), and per (SKU, channel, method) the network total. Feeding an
+/// (40 bytes), per (SKU, channel, method) the network total, and, when the
+/// policy counts inbound, each SKU's open receipts sorted by node and ETA
+/// (the time-phased supply of [`AtpViews::schedule`]). Feeding an
 /// event ([`AtpViews::apply`]) re-reads only the positions the event touched
 /// and adjusts only that SKU's totals by the difference, appending an
 /// [`AtpChange`] for every total that moved. A network read is one array
@@ -195,10 +197,17 @@ impl AtpViews {
     ///
     /// # Complexity
     ///
-    /// O(t × channels × 5 × (log rules + pools)) for t positions touched
-    /// (1, or 2 for transfers; every node of the SKU for a SKU-wide
-    /// backorder policy; every expired hold for `ExpireDue`), plus a refresh
-    /// of the SKUs with open inbound when the day moves on.
+    /// O(t × (channels × 5 + k × pools)) for t positions touched (1, or 2
+    /// for transfers; every node of the SKU for a SKU-wide backorder
+    /// policy; every expired hold for `ExpireDue`), where k ≤ channels × 5
+    /// is the number of formula evaluations: one per distinct (safety
+    /// stock, threshold) among the channels without a pool at the position,
+    /// plus one per pooled (channel, method). Rules are read from tables
+    /// built with the views, except safety-stock rules that combine a SKU
+    /// or node with a channel or method (O(log rules) lookups then). A
+    /// position with open receipts also rewrites its part of the SKU's
+    /// receipt list: O(receipts of the SKU). Plus a refresh of the SKUs
+    /// with open inbound when the day moves on.
     ///
     /// ```
     /// # use omniroute::atp::*; use omniroute::ledger::Ledger; use omniroute::*;
