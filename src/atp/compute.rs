@@ -113,6 +113,12 @@ impl<'a> Rules<'a> {
         Self { channel, eligible, safety, threshold, pools }
     }
 
+    /// Whether the channel may promise the position's shared stock (no
+    /// own pool, or one that may use it).
+    pub(crate) fn uses_shared(&self) -> bool {
+        self.pools.and_then(|m| m.get(&self.channel)).is_none_or(|p| p.may_use_shared)
+    }
+
     pub(crate) fn lookup(
         policy: &'a AtpPolicy,
         sku: Sku,

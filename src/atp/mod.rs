@@ -63,6 +63,7 @@ mod compute;
 mod error;
 mod phased;
 mod policy;
+mod table;
 mod views;
 
 pub use compute::{Explain, available_to_promise};

@@ -1,8 +1,8 @@
 //! Time-phased ATP: supply by sellable day against demand by due day,
 //! cumulative ATP with backward consumption, earliest promise dates.
 
-use super::compute::{check_ids, node_explain};
-use super::{AtpError, AtpPolicy, AtpViews, InboundPolicy};
+use super::compute::{check_ids, evaluate};
+use super::{AtpError, AtpViews, InboundPolicy};
 use crate::ledger::Ledger;
 use crate::model::{ChannelId, FulfilmentMethod, NodeId, Qty, Sku, Timestamp};
 
@@ -187,7 +187,8 @@ impl PromiseSchedule {
 impl AtpViews {
     /// The time-phased schedule of `sku` for `channel` by `method` as of
     /// `now` (see the [module docs](crate::atp)): supply today from the
-    /// views, inbound receipts from the ledger, and the host's `demand`.
+    /// views, inbound receipts from the views' time-phased supply (kept
+    /// from the ledger's events), and the host's `demand`.
     ///
     /// # Errors
     ///
@@ -196,7 +197,8 @@ impl AtpViews {
     ///
     /// # Complexity
     ///
-    /// O(nodes + receipts × log receipts + demand × log days).
+    /// O(nodes × log receipts + (receipts + demand) × log(receipts + demand)),
+    /// with no ledger reads beyond its registry sizes.
     pub fn schedule(
         &self,
         ledger: &Ledger,
@@ -211,19 +213,25 @@ impl AtpViews {
         let today = now.day_index();
         let mut on_hand = 0_u64;
         let cap = policy.get_preorder_cap();
-        // Uncapped receipts go straight into the schedule's entries; capped
-        // ones are ordered per node first.
         let mut entries: Vec<(i64, u64, u64)> = Vec::with_capacity(demand.len().saturating_add(34));
-        let mut receipts: Vec<(i64, u128, NodeId, u64)> = Vec::new();
         let mut backlog = 0_u64;
+        // The views keep each SKU's open receipts sorted by node, then ETA
+        // day: one pass alongside the nodes, no ledger reads.
+        let mut receipts = self.receipts_of(sku);
         for n in 0..ledger.node_count() {
             let node = NodeId::new(n);
             let base = self.base_pub(sku, node)?;
-            let (e, _) = node_explain(policy, sku, node, channel, method, base, false);
+            let rules = self.rules(sku, node, channel, method);
+            let (e, _) = evaluate(policy, &rules, base, false);
             let here =
                 e.own_pool.get().checked_add(e.shared.get()).ok_or(AtpError::Overflow { what: "supply" })?;
             on_hand = on_hand.checked_add(here).ok_or(AtpError::Overflow { what: "supply" })?;
-            if e.eligible && uses_shared(policy, sku, node, channel) {
+            let skip = receipts.partition_point(|r| r.0 < node);
+            let rest = receipts.get(skip..).unwrap_or(&[]);
+            let count = rest.partition_point(|r| r.0 == node);
+            let (here_receipts, later) = rest.split_at_checked(count).unwrap_or((&[], &[]));
+            receipts = later;
+            if e.eligible && rules.uses_shared() {
                 if let InboundPolicy::Within { horizon_days, lead_time_days } = policy.get_inbound() {
                     // Claims beyond what the node holds now are backorders due
                     // now: they consume the receipts first.
@@ -231,36 +239,23 @@ impl AtpViews {
                     let excess = claims.saturating_sub(base.on_hand.saturating_add(e.backorder.get()));
                     backlog = backlog.saturating_add(excess);
                     let last = today.saturating_add(horizon_days);
-                    let open = if base.has_inbound { Some(ledger.inbound(node, sku)) } else { None };
-                    for (id, r) in open.into_iter().flatten() {
-                        let day = r.eta.day_index().saturating_add(lead_time_days);
+                    let open = if base.has_inbound { here_receipts } else { &[] };
+                    // The pre-order cap applies per node, to receipts in
+                    // sellable-day order (within a day the order cannot
+                    // change that day's total).
+                    let mut left = cap.map_or(u64::MAX, Qty::get);
+                    for &(_, eta_day, units) in open {
+                        let day = eta_day.saturating_add(lead_time_days);
                         if day <= last {
                             if cap.is_some() {
-                                receipts.push((day.max(today), id.get(), node, r.remaining.get()));
+                                let take = units.min(left);
+                                left = left.saturating_sub(take);
+                                entries.push((day.max(today), take, 0));
                             } else {
-                                entries.push((day, r.remaining.get(), 0));
+                                entries.push((day, units, 0));
                             }
                         }
                     }
-                }
-            }
-        }
-        if let Some(cap) = cap {
-            // The pre-order cap applies per node, to receipts in sellable-day order.
-            receipts.sort_unstable();
-            let mut used: Vec<(NodeId, u64)> = Vec::new();
-            for (day, _, node, qty) in receipts {
-                let slot = match used.iter().position(|u| u.0 == node) {
-                    Some(i) => i,
-                    None => {
-                        used.push((node, 0));
-                        used.len().saturating_sub(1)
-                    }
-                };
-                if let Some(u) = used.get_mut(slot) {
-                    let take = qty.min(cap.get().saturating_sub(u.1));
-                    u.1 = u.1.saturating_add(take);
-                    entries.push((day, take, 0));
                 }
             }
         }
@@ -348,8 +343,4 @@ impl AtpViews {
         let when = self.earliest_promise_date(ledger, sku, channel, method, qty, demand, now)?;
         Ok(when.is_some_and(|w| w.day_index() <= date.day_index()))
     }
-}
-
-fn uses_shared(policy: &AtpPolicy, sku: Sku, node: NodeId, channel: ChannelId) -> bool {
-    policy.pools(sku, node).find(|(c, _)| *c == channel).is_none_or(|(_, p)| p.may_use_shared)
 }

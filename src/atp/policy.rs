@@ -421,15 +421,35 @@ impl AtpPolicy {
         if self.shapes == 0 {
             return None;
         }
-        LOOKUP_ORDER.iter().filter(|bits| self.shapes & (1 << **bits) != 0).find_map(|bits| {
-            let scope = Scope {
-                sku: (bits & 8 != 0).then_some(sku),
-                node: (bits & 4 != 0).then_some(node),
-                channel: (bits & 2 != 0).then_some(channel),
-                method: (bits & 1 != 0).then_some(method),
-            };
-            self.safety.get(&scope).copied()
-        })
+        LOOKUP_ORDER
+            .iter()
+            .filter(|bits| self.shapes & (1 << **bits) != 0)
+            .find_map(|bits| self.safety_of_shape(*bits, sku, node, channel, method))
+    }
+
+    /// Bit `b` set when some safety-stock rule has shape `b` (bit 3: SKU,
+    /// 2: node, 1: channel, 0: method).
+    pub(crate) const fn safety_shapes(&self) -> u16 {
+        self.shapes
+    }
+
+    /// The rule whose scope names exactly the parts of (SKU, node, channel,
+    /// method) that `shape` selects, if any.
+    pub(crate) fn safety_of_shape(
+        &self,
+        shape: u8,
+        sku: Sku,
+        node: NodeId,
+        channel: ChannelId,
+        method: FulfilmentMethod,
+    ) -> Option<Buffer> {
+        let scope = Scope {
+            sku: (shape & 8 != 0).then_some(sku),
+            node: (shape & 4 != 0).then_some(node),
+            channel: (shape & 2 != 0).then_some(channel),
+            method: (shape & 1 != 0).then_some(method),
+        };
+        self.safety.get(&scope).copied()
     }
 
     /// Sets the low-stock threshold of one channel (`Some`) or of every

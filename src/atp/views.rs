@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::compute::{NodeBase, Rules, base_of, check_ids, evaluate, node_atp, node_explain, to_qty};
+use super::compute::{NodeBase, Rules, base_of, check_ids, evaluate, to_qty};
 use super::policy::{METHODS, method_index};
+use super::table::RuleTable;
 use super::{AtpError, AtpPolicy, Explain, InboundPolicy};
 use crate::ledger::{Event, EventKind, Ledger};
 use crate::model::{ChannelId, FulfilmentMethod, NodeId, Qty, Sku, Timestamp};
@@ -32,7 +33,9 @@ pub struct AtpChange {
 /// ledger's events.
 ///
 /// The views store, per (SKU, node), the figures ATP reads from the ledger
-/// (40 bytes), and per (SKU, channel, method) the network total. Feeding an
+/// (40 bytes), per (SKU, channel, method) the network total, and, when the
+/// policy counts inbound, each SKU's open receipts sorted by node and ETA
+/// (the time-phased supply of [`AtpViews::schedule`]). Feeding an
 /// event ([`AtpViews::apply`]) re-reads only the positions the event touched
 /// and adjusts only that SKU's totals by the difference, appending an
 /// [`AtpChange`] for every total that moved. A network read is one array
@@ -74,7 +77,16 @@ pub struct AtpViews {
     with_inbound: BTreeMap<Sku, u32>,
     /// Flat `[sku][channel][method]` network totals.
     totals: Vec<u128>,
+    /// The policy's rules, resolved once.
+    table: RuleTable,
+    /// Per SKU, when the policy counts inbound: its open receipts as (node,
+    /// ETA day, units), sorted by node then ETA day — the time-phased
+    /// supply the promise-date queries read.
+    receipts: BTreeMap<Sku, Vec<(NodeId, i64, u64)>>,
 }
+
+/// Distinct (safety stock, threshold) answers remembered per refresh.
+const MEMO: usize = 8;
 
 const M: usize = METHODS.len();
 
@@ -97,7 +109,10 @@ impl AtpViews {
     /// # Ok::<(), omniroute::atp::AtpError>(())
     /// ```
     pub fn new(policy: AtpPolicy, ledger: &Ledger) -> Result<Self, AtpError> {
+        let table = RuleTable::new(&policy);
         let mut v = Self {
+            table,
+            receipts: BTreeMap::new(),
             policy,
             today: ledger.latest().unwrap_or(Timestamp::EPOCH).day_index(),
             nodes: 0,
@@ -182,10 +197,17 @@ impl AtpViews {
     ///
     /// # Complexity
     ///
-    /// O(t × channels × 5 × (log rules + pools)) for t positions touched
-    /// (1, or 2 for transfers; every node of the SKU for a SKU-wide
-    /// backorder policy; every expired hold for `ExpireDue`), plus a refresh
-    /// of the SKUs with open inbound when the day moves on.
+    /// O(t × (channels × 5 + k × pools)) for t positions touched (1, or 2
+    /// for transfers; every node of the SKU for a SKU-wide backorder
+    /// policy; every expired hold for `ExpireDue`), where k ≤ channels × 5
+    /// is the number of formula evaluations: one per distinct (safety
+    /// stock, threshold) among the channels without a pool at the position,
+    /// plus one per pooled (channel, method). Rules are read from tables
+    /// built with the views, except safety-stock rules that combine a SKU
+    /// or node with a channel or method (O(log rules) lookups then). A
+    /// position with open receipts also rewrites its part of the SKU's
+    /// receipt list: O(receipts of the SKU). Plus a refresh of the SKUs
+    /// with open inbound when the day moves on.
     ///
     /// ```
     /// # use omniroute::atp::*; use omniroute::ledger::Ledger; use omniroute::*;
@@ -328,26 +350,52 @@ impl AtpViews {
         if old.has_inbound != new.has_inbound {
             self.track_inbound(sku, new.has_inbound);
         }
+        if (old.has_inbound || new.has_inbound) && self.counts_inbound() {
+            self.sync_receipts(ledger, node, sku);
+        }
         if old == new {
             return Ok(());
         }
-        // Look every rule up once per refresh, not once per evaluation.
+        // Rules come from the precomputed table; an eligible channel without
+        // its own pool at this position answers the same as any other such
+        // channel with the same safety stock and threshold, so each distinct
+        // (safety stock, threshold) is evaluated once.
         let pools = self.policy.pool_map(sku, node);
+        let pos = self.table.position(&self.policy, sku, node);
         let mut method_ok = [true; M];
         for (ok, m) in method_ok.iter_mut().zip(METHODS) {
             *ok = self.policy.method_eligible(m, node);
         }
+        let mut memo = [(None, Qty::ZERO, 0_u128, 0_u128); MEMO];
+        let mut memo_len = 0_usize;
         for c in 0..self.policy.channels() {
             let channel = ChannelId::new(c);
-            let threshold = self.policy.low_stock_threshold(channel);
+            let threshold = self.table.threshold(channel);
             let channel_ok = self.policy.channel_eligible(channel, node);
+            let pooled = pools.is_some_and(|p| p.contains_key(&channel));
             for (method, m_ok) in METHODS.into_iter().zip(method_ok) {
-                let eligible = channel_ok && m_ok;
-                let safety =
-                    if eligible { self.policy.safety_stock_rule(sku, node, channel, method) } else { None };
-                let rules = Rules::new(channel, eligible, safety, threshold, pools);
-                let before = evaluate(&self.policy, &rules, &old, true).1;
-                let after = evaluate(&self.policy, &rules, &new, true).1;
+                if !(channel_ok && m_ok) {
+                    // Ineligible: 0 before and after.
+                    continue;
+                }
+                let safety = self.table.safety(&self.policy, &pos, sku, node, channel, method);
+                let known = if pooled {
+                    None
+                } else {
+                    memo.iter().take(memo_len).find(|m| m.0 == safety && m.1 == threshold).map(|m| (m.2, m.3))
+                };
+                let (before, after) = known.unwrap_or_else(|| {
+                    let rules = Rules::new(channel, true, safety, threshold, pools);
+                    let before = evaluate(&self.policy, &rules, &old, true).1;
+                    let after = evaluate(&self.policy, &rules, &new, true).1;
+                    if !pooled {
+                        if let Some(m) = memo.get_mut(memo_len) {
+                            *m = (safety, threshold, before, after);
+                            memo_len = memo_len.saturating_add(1);
+                        }
+                    }
+                    (before, after)
+                });
                 if before == after {
                     continue;
                 }
@@ -365,6 +413,44 @@ impl AtpViews {
             }
         }
         Ok(())
+    }
+
+    fn counts_inbound(&self) -> bool {
+        matches!(self.policy.get_inbound(), InboundPolicy::Within { .. })
+    }
+
+    /// Replaces the node's receipts in the SKU's time-phased supply with
+    /// the ledger's open receipts of the position.
+    fn sync_receipts(&mut self, ledger: &Ledger, node: NodeId, sku: Sku) {
+        let list = self.receipts.entry(sku).or_default();
+        let lo = list.partition_point(|r| r.0 < node);
+        let hi = list.partition_point(|r| r.0 <= node);
+        let open = ledger.inbound(node, sku).map(|(_, r)| (node, r.eta.day_index(), r.remaining.get()));
+        let _ = list.splice(lo..hi, open);
+        let hi = list.partition_point(|r| r.0 <= node);
+        if let Some(segment) = list.get_mut(lo..hi) {
+            // Stable: receipts of one day stay in id order.
+            segment.sort_by_key(|r| r.1);
+        }
+        if list.is_empty() {
+            self.receipts.remove(&sku);
+        }
+    }
+
+    /// The open receipts of `sku` as (node, ETA day, units), by node then ETA day
+    /// (empty unless the policy counts inbound).
+    pub(crate) fn receipts_of(&self, sku: Sku) -> &[(NodeId, i64, u64)] {
+        self.receipts.get(&sku).map_or(&[], Vec::as_slice)
+    }
+
+    pub(crate) fn rules(
+        &self,
+        sku: Sku,
+        node: NodeId,
+        channel: ChannelId,
+        method: FulfilmentMethod,
+    ) -> Rules<'_> {
+        self.table.rules(&self.policy, sku, node, channel, method)
     }
 
     /// Counts, per SKU, the nodes with open inbound, so a new day refreshes
@@ -507,7 +593,7 @@ impl AtpViews {
     ) -> Result<Explain, AtpError> {
         self.policy.check_channel(channel)?;
         let base = self.base(sku, node)?;
-        let (e, result) = node_explain(&self.policy, sku, node, channel, method, base, true);
+        let (e, result) = evaluate(&self.policy, &self.rules(sku, node, channel, method), base, true);
         to_qty(result, "node total")?;
         Ok(e)
     }
@@ -545,7 +631,7 @@ impl AtpViews {
         let mut nodes = Vec::new();
         for (n, base) in (0_u32..).zip(per) {
             let node = NodeId::new(n);
-            let v = node_atp(&self.policy, sku, node, channel, method, base);
+            let v = evaluate(&self.policy, &self.rules(sku, node, channel, method), base, true).1;
             if v > 0 {
                 nodes.push((node, to_qty(v, "node total")?));
             }
@@ -660,7 +746,15 @@ pub struct ChannelView<'a> {
 impl Availability for ChannelView<'_> {
     fn available(&self, node: NodeId, sku: Sku) -> Qty {
         self.views.base(sku, node).map_or(Qty::ZERO, |b| {
-            clamp(node_atp(&self.views.policy, sku, node, self.channel, self.method, b))
+            clamp(
+                evaluate(
+                    &self.views.policy,
+                    &self.views.rules(sku, node, self.channel, self.method),
+                    b,
+                    true,
+                )
+                .1,
+            )
         })
     }
 }

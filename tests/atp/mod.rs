@@ -6,7 +6,7 @@
 mod phased;
 
 use omniroute::atp::{
-    AtpChange, AtpError, AtpPolicy, AtpViews, Buffer, InboundPolicy, Scope, available_to_promise,
+    AtpChange, AtpError, AtpPolicy, AtpViews, Buffer, Demand, InboundPolicy, Scope, available_to_promise,
 };
 use omniroute::ledger::{Event, Ledger, Outcome};
 use omniroute::routing::Availability;
@@ -165,6 +165,14 @@ fn views_equal_a_from_scratch_computation_after_random_command_streams() {
                         let v = views.network(sku, ch, m).ok();
                         if fresh.today() == views.today() {
                             assert_eq!(v, fresh.network(sku, ch, m).ok());
+                            // The time-phased supply kept incrementally
+                            // equals the one built from scratch.
+                            let demand = [Demand { due: now, qty: Qty::new(1) }];
+                            assert_eq!(
+                                views.schedule(&l, sku, ch, m, &demand, now),
+                                fresh.schedule(&l, sku, ch, m, &demand, now),
+                                "case {case} step {i}: schedule of {sku:?} {ch:?} {m:?}"
+                            );
                         }
                         assert_eq!(v, available_to_promise(&policy, &l, sku, ch, m, today).ok());
                         if let Some(v) = v {
