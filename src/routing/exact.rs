@@ -540,8 +540,67 @@ impl Search<'_> {
         Ok(())
     }
 
+    /// [`Self::bound`] relaxed line by line: each line's units from the
+    /// set's nodes (their whole stock of its SKU, caps ignored) or from
+    /// outside, cheapest first. A lower bound of [`Self::bound`]; equal to it
+    /// when no two lines share a SKU and no set node's cap is below the
+    /// order's demand (the flow then splits into one independent problem per
+    /// line), which the second value reports. `Ok(None)` when some line
+    /// cannot be filled (so [`Self::bound`] is `None` too).
+    fn line_bound(&self, fixed: i128, next: usize) -> Result<(Option<i128>, bool), RoutingError> {
+        let c = self.c;
+        let more = self.set.len() < self.depth;
+        let exact = c.skus.len() == c.lines.len()
+            && self.set.iter().all(|&k| c.nodes.get(k).is_some_and(|n| n.cap >= c.demand));
+        let mut lb = fixed;
+        let mut offers: SmallVec<[(i128, u64); 8]> = SmallVec::new();
+        for (li, l) in c.lines.iter().enumerate() {
+            let fut = if more { self.future(next, li) } else { None };
+            let outside = match (fut, c.penalty) {
+                (Some(a), Some(p)) => Some(a.min(p)),
+                (a, p) => a.or(p),
+            };
+            offers.clear();
+            for &k in &self.set {
+                let Some(node) = c.nodes.get(k) else { continue };
+                if node.elig & bit(li) == 0 {
+                    continue;
+                }
+                let have = node.stock.get(l.sku).copied().unwrap_or(0);
+                if have > 0 {
+                    offers.push((node.unit.get(l.sku).copied().unwrap_or(0), have));
+                }
+            }
+            offers.sort_unstable();
+            let mut left = l.qty;
+            for &(u, have) in &offers {
+                if left == 0 || outside.is_some_and(|o| o <= u) {
+                    break;
+                }
+                let q = have.min(left);
+                lb = add(lb, mul(u, q)?)?;
+                left = left.saturating_sub(q);
+            }
+            if left > 0 {
+                match outside {
+                    Some(o) => lb = add(lb, mul(o, left)?)?,
+                    None => return Ok((None, true)),
+                }
+            }
+        }
+        Ok((Some(lb), exact))
+    }
+
     fn visit(&mut self, fixed: i128, next: usize, smin: &[Option<i128>]) -> Result<(), RoutingError> {
-        let lb = self.bound(fixed, next)?;
+        // The per-line relaxation first: it prunes without a flow whenever
+        // the flow bound would, and is the flow bound itself in the common
+        // case of distinct SKUs and no binding caps.
+        let (cheap, exact) = self.line_bound(fixed, next)?;
+        let Some(cheap) = cheap else { return Ok(()) };
+        if self.best_cost().is_some_and(|b| cheap >= b) {
+            return Ok(());
+        }
+        let lb = if exact { Some(cheap) } else { self.bound(fixed, next)? };
         let Some(lb) = lb else { return Ok(()) };
         if self.best_cost().is_some_and(|b| lb >= b) {
             return Ok(());
