@@ -41,7 +41,10 @@ fn main() -> ExitCode {
             "--timing" => timing = true,
             "--network" => network = true,
             "-h" | "--help" => {
-                println!("usage: route [--strategy NAME] [--timing [--network]] [FILE]\nstrategies: {}", STRATEGY_NAMES.join(", "));
+                println!(
+                    "usage: route [--strategy NAME] [--timing [--network]] [FILE]\nstrategies: {}",
+                    STRATEGY_NAMES.join(", ")
+                );
                 return ExitCode::SUCCESS;
             }
             _ if file.is_none() => file = Some(a),

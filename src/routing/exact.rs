@@ -353,8 +353,15 @@ pub(crate) fn branch_and_bound(
     let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
     let dominator = dominators(c, &order);
     // suffix[p * lines + l]: the least amortised unit cost of line l over the
-    // nodes at search positions p.. (NONE if none), flat for speed.
+    // nodes at search positions p.. (NONE if none), flat for speed. The same
+    // pass lays out, per search position, the node's fixed cost and unit
+    // cost per line (NONE where not eligible) contiguously, so the
+    // search never touches the large node records, and finds every line's
+    // cheapest unit cost for `base`.
     let mut suffix: Vec<i128> = vec![NONE; n.saturating_add(1).saturating_mul(nl)];
+    let mut pos_fixed: Vec<i128> = vec![0; n];
+    let mut pos_unit: Vec<i128> = vec![NONE; n.saturating_mul(nl)];
+    let mut cheapest: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
     for p in (0..n).rev() {
         let j = order.get(p).copied().unwrap_or(0);
         let (Some(node), at, below) =
@@ -362,12 +369,22 @@ pub(crate) fn branch_and_bound(
         else {
             continue;
         };
+        if let Some(f) = pos_fixed.get_mut(p) {
+            *f = node.fixed;
+        }
         let u = usable.get(j).copied().unwrap_or(1);
         let share = node.fixed.checked_div(i128::from(u)).unwrap_or(node.fixed);
         for (li, l) in c.lines.iter().enumerate() {
             let mut v = suffix.get(below.saturating_add(li)).copied().unwrap_or(NONE);
             if node.elig & bit(li) != 0 {
-                v = v.min(add(node.unit.get(l.sku).copied().unwrap_or(0), share)?);
+                let unit = node.unit.get(l.sku).copied().unwrap_or(0);
+                v = v.min(add(unit, share)?);
+                if let Some(slot) = pos_unit.get_mut(at.saturating_add(li)) {
+                    *slot = unit;
+                }
+                if let Some(m) = cheapest.get_mut(li) {
+                    *m = Some(m.map_or(unit, |m| m.min(unit)));
+                }
             }
             if let Some(slot) = suffix.get_mut(at.saturating_add(li)) {
                 *slot = v;
@@ -376,14 +393,11 @@ pub(crate) fn branch_and_bound(
     }
     // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
     let mut base = 0i128;
-    for (li, l) in c.lines.iter().enumerate() {
-        let cheapest = c
-            .nodes
-            .iter()
-            .filter(|k| k.elig & bit(li) != 0)
-            .map(|k| k.unit.get(l.sku).copied().unwrap_or(0))
-            .chain(c.penalty)
-            .min();
+    for (l, &unit) in c.lines.iter().zip(cheapest.iter()) {
+        let cheapest = match (unit, c.penalty) {
+            (Some(a), Some(p)) => Some(a.min(p)),
+            (a, p) => a.or(p),
+        };
         if let Some(u) = cheapest {
             base = add(base, mul(u, l.qty)?)?;
         }
@@ -415,6 +429,8 @@ pub(crate) fn branch_and_bound(
         gave_up: false,
         set: Vec::new(),
         dominator,
+        pos_fixed,
+        pos_unit,
     };
     let none: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
     s.children(0, 0, &none)?;
@@ -436,6 +452,11 @@ struct Search<'a> {
     set: Vec<usize>,
     /// Per search position: a node (index) that dominates it, earlier in the search order.
     dominator: Vec<Option<usize>>,
+    /// Per search position: the node's fixed cost.
+    pos_fixed: Vec<i128>,
+    /// `pos_unit[p * lines + l]`: the unit cost of line l at the node at search
+    /// position p, NONE if it is not eligible.
+    pos_unit: Vec<i128>,
 }
 
 impl Search<'_> {
@@ -488,12 +509,11 @@ impl Search<'_> {
         let c = self.c;
         let more = self.set.len().saturating_add(1) < self.depth;
         let mut child_min: SmallVec<[Option<i128>; 16]> = SmallVec::from_slice(smin);
+        let nl = c.lines.len();
         for pos in next..c.nodes.len() {
             if self.gave_up {
                 return Ok(());
             }
-            let Some(&j) = self.order.get(pos) else { continue };
-            let Some(node) = c.nodes.get(j) else { continue };
             // A dominated node ships only alongside its dominator: swapping
             // it for an unused dominator makes any plan strictly cheaper.
             if let Some(Some(a)) = self.dominator.get(pos) {
@@ -501,17 +521,19 @@ impl Search<'_> {
                     continue;
                 }
             }
-            let f2 = add(fixed, node.fixed)?;
+            let f2 = add(fixed, self.pos_fixed.get(pos).copied().unwrap_or(0))?;
             if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
                 continue;
             }
+            let Some(&j) = self.order.get(pos) else { continue };
             // Cheap bound: every unit at the least of the set's unit costs, the
             // amortised cost of later nodes, or the penalty; no capacities.
             let after = pos.saturating_add(1);
             let mut lb = f2;
             let mut dead = false;
+            let units = self.pos_unit.get(pos.saturating_mul(nl)..pos.saturating_add(1).saturating_mul(nl));
             for (li, l) in c.lines.iter().enumerate() {
-                let own = (node.elig & bit(li) != 0).then(|| node.unit.get(l.sku).copied().unwrap_or(0));
+                let own = units.and_then(|u| u.get(li)).copied().filter(|&u| u != NONE);
                 let here = match (smin.get(li).copied().flatten(), own) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
