@@ -664,6 +664,9 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
             *v = v.saturating_add(l.qty);
         }
     }
+    // Fixed cost, eligibility and cap per node, compact: the pairwise
+    // pre-check reads these and touches a node record only when it passes.
+    let key: Vec<(i128, u64, u64)> = c.nodes.iter().map(|n| (n.fixed, n.elig, n.cap)).collect();
     // Per line: the nodes eligible for it, in search order.
     let mut by_line: Vec<SmallVec<[usize; 32]>> = vec![SmallVec::new(); c.lines.len()];
     let mut out = Vec::with_capacity(order.len());
@@ -676,10 +679,11 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
         let mut found = None;
         if let Some(list) = by_line.get(first) {
             for &a in list.iter().take(DOMINANCE_TRIES) {
-                let Some(na) = c.nodes.get(a) else { continue };
-                if na.fixed >= nb.fixed || na.elig & nb.elig != nb.elig || na.cap < nb.cap {
+                let Some(&(fa, ea, ca)) = key.get(a) else { continue };
+                if fa >= nb.fixed || ea & nb.elig != nb.elig || ca < nb.cap {
                     continue;
                 }
+                let Some(na) = c.nodes.get(a) else { continue };
                 let ok =
                     c.lines.iter().enumerate().filter(|(li, _)| nb.elig & bit(*li) != 0).all(|(_, l)| {
                         let s = l.sku;
