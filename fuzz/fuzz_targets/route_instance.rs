@@ -1,13 +1,15 @@
 //! Routing instances, as raw JSON and as structured small instances: nothing
 //! panics, every plan line is valid JSON of the plan format, every strategy's
 //! plan respects stock and ordered quantities, its explanation adds up to its
-//! cost, and no strategy beats `optimal`.
+//! cost, no strategy beats `optimal`, and a `RoutingNetwork` compiled from
+//! the instance gives exactly `optimal`'s plan (or the same error).
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use omniroute::routing::{
-    Availability, Instance, PlanStatus, RouteOptions, STRATEGY_NAMES, explain, route_stream, strategy_by_name,
+    Availability, Instance, PlanStatus, RouteOptions, RouteRequest, RoutingNetwork, STRATEGY_NAMES, explain,
+    route_stream, strategy_by_name,
 };
 use serde_json::{Value, json};
 
@@ -107,10 +109,27 @@ fn to_json(f: &FInstance) -> Value {
     })
 }
 
+/// The compiled network gives `optimal`'s plan, byte for byte, or its error.
+fn check_network(inst: &Instance, opts: &RouteOptions) {
+    let p = &inst.problem;
+    let want = strategy_by_name("optimal").unwrap().route(p, &inst.stock, opts);
+    let got = RoutingNetwork::with_unit_costs(p.nodes.clone(), p.unit_costs.clone())
+        .and_then(|net| net.route(&RouteRequest::from_problem(p), &inst.stock, opts));
+    match (&want, &got) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b, "network plan differs from optimal");
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("optimal {want:?} vs network {got:?}"),
+    }
+}
+
 fn check_structured(v: &Value) {
     let Ok(inst) = Instance::from_value(v) else { return };
     let p = &inst.problem;
     let opts = RouteOptions::new();
+    check_network(&inst, &opts);
     let optimal =
         strategy_by_name("optimal").unwrap().route(p, &inst.stock, &opts).expect("valid instance routes");
     for name in STRATEGY_NAMES {

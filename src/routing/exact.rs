@@ -353,8 +353,15 @@ pub(crate) fn branch_and_bound(
     let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
     let dominator = dominators(c, &order);
     // suffix[p * lines + l]: the least amortised unit cost of line l over the
-    // nodes at search positions p.. (NONE if none), flat for speed.
+    // nodes at search positions p.. (NONE if none), flat for speed. The same
+    // pass lays out, per search position, the node's fixed cost and unit
+    // cost per line (NONE where not eligible) contiguously, so the
+    // search never touches the large node records, and finds every line's
+    // cheapest unit cost for `base`.
     let mut suffix: Vec<i128> = vec![NONE; n.saturating_add(1).saturating_mul(nl)];
+    let mut pos_fixed: Vec<i128> = vec![0; n];
+    let mut pos_unit: Vec<i128> = vec![NONE; n.saturating_mul(nl)];
+    let mut cheapest: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
     for p in (0..n).rev() {
         let j = order.get(p).copied().unwrap_or(0);
         let (Some(node), at, below) =
@@ -362,12 +369,22 @@ pub(crate) fn branch_and_bound(
         else {
             continue;
         };
+        if let Some(f) = pos_fixed.get_mut(p) {
+            *f = node.fixed;
+        }
         let u = usable.get(j).copied().unwrap_or(1);
         let share = node.fixed.checked_div(i128::from(u)).unwrap_or(node.fixed);
         for (li, l) in c.lines.iter().enumerate() {
             let mut v = suffix.get(below.saturating_add(li)).copied().unwrap_or(NONE);
             if node.elig & bit(li) != 0 {
-                v = v.min(add(node.unit.get(l.sku).copied().unwrap_or(0), share)?);
+                let unit = node.unit.get(l.sku).copied().unwrap_or(0);
+                v = v.min(add(unit, share)?);
+                if let Some(slot) = pos_unit.get_mut(at.saturating_add(li)) {
+                    *slot = unit;
+                }
+                if let Some(m) = cheapest.get_mut(li) {
+                    *m = Some(m.map_or(unit, |m| m.min(unit)));
+                }
             }
             if let Some(slot) = suffix.get_mut(at.saturating_add(li)) {
                 *slot = v;
@@ -376,14 +393,11 @@ pub(crate) fn branch_and_bound(
     }
     // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
     let mut base = 0i128;
-    for (li, l) in c.lines.iter().enumerate() {
-        let cheapest = c
-            .nodes
-            .iter()
-            .filter(|k| k.elig & bit(li) != 0)
-            .map(|k| k.unit.get(l.sku).copied().unwrap_or(0))
-            .chain(c.penalty)
-            .min();
+    for (l, &unit) in c.lines.iter().zip(cheapest.iter()) {
+        let cheapest = match (unit, c.penalty) {
+            (Some(a), Some(p)) => Some(a.min(p)),
+            (a, p) => a.or(p),
+        };
         if let Some(u) = cheapest {
             base = add(base, mul(u, l.qty)?)?;
         }
@@ -415,6 +429,8 @@ pub(crate) fn branch_and_bound(
         gave_up: false,
         set: Vec::new(),
         dominator,
+        pos_fixed,
+        pos_unit,
     };
     let none: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
     s.children(0, 0, &none)?;
@@ -436,6 +452,11 @@ struct Search<'a> {
     set: Vec<usize>,
     /// Per search position: a node (index) that dominates it, earlier in the search order.
     dominator: Vec<Option<usize>>,
+    /// Per search position: the node's fixed cost.
+    pos_fixed: Vec<i128>,
+    /// `pos_unit[p * lines + l]`: the unit cost of line l at the node at search
+    /// position p, NONE if it is not eligible.
+    pos_unit: Vec<i128>,
 }
 
 impl Search<'_> {
@@ -488,12 +509,11 @@ impl Search<'_> {
         let c = self.c;
         let more = self.set.len().saturating_add(1) < self.depth;
         let mut child_min: SmallVec<[Option<i128>; 16]> = SmallVec::from_slice(smin);
+        let nl = c.lines.len();
         for pos in next..c.nodes.len() {
             if self.gave_up {
                 return Ok(());
             }
-            let Some(&j) = self.order.get(pos) else { continue };
-            let Some(node) = c.nodes.get(j) else { continue };
             // A dominated node ships only alongside its dominator: swapping
             // it for an unused dominator makes any plan strictly cheaper.
             if let Some(Some(a)) = self.dominator.get(pos) {
@@ -501,17 +521,19 @@ impl Search<'_> {
                     continue;
                 }
             }
-            let f2 = add(fixed, node.fixed)?;
+            let f2 = add(fixed, self.pos_fixed.get(pos).copied().unwrap_or(0))?;
             if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
                 continue;
             }
+            let Some(&j) = self.order.get(pos) else { continue };
             // Cheap bound: every unit at the least of the set's unit costs, the
             // amortised cost of later nodes, or the penalty; no capacities.
             let after = pos.saturating_add(1);
             let mut lb = f2;
             let mut dead = false;
+            let units = self.pos_unit.get(pos.saturating_mul(nl)..pos.saturating_add(1).saturating_mul(nl));
             for (li, l) in c.lines.iter().enumerate() {
-                let own = (node.elig & bit(li) != 0).then(|| node.unit.get(l.sku).copied().unwrap_or(0));
+                let own = units.and_then(|u| u.get(li)).copied().filter(|&u| u != NONE);
                 let here = match (smin.get(li).copied().flatten(), own) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
@@ -540,8 +562,67 @@ impl Search<'_> {
         Ok(())
     }
 
+    /// [`Self::bound`] relaxed line by line: each line's units from the
+    /// set's nodes (their whole stock of its SKU, caps ignored) or from
+    /// outside, cheapest first. A lower bound of [`Self::bound`]; equal to it
+    /// when no two lines share a SKU and no set node's cap is below the
+    /// order's demand (the flow then splits into one independent problem per
+    /// line), which the second value reports. `Ok(None)` when some line
+    /// cannot be filled (so [`Self::bound`] is `None` too).
+    fn line_bound(&self, fixed: i128, next: usize) -> Result<(Option<i128>, bool), RoutingError> {
+        let c = self.c;
+        let more = self.set.len() < self.depth;
+        let exact = c.skus.len() == c.lines.len()
+            && self.set.iter().all(|&k| c.nodes.get(k).is_some_and(|n| n.cap >= c.demand));
+        let mut lb = fixed;
+        let mut offers: SmallVec<[(i128, u64); 8]> = SmallVec::new();
+        for (li, l) in c.lines.iter().enumerate() {
+            let fut = if more { self.future(next, li) } else { None };
+            let outside = match (fut, c.penalty) {
+                (Some(a), Some(p)) => Some(a.min(p)),
+                (a, p) => a.or(p),
+            };
+            offers.clear();
+            for &k in &self.set {
+                let Some(node) = c.nodes.get(k) else { continue };
+                if node.elig & bit(li) == 0 {
+                    continue;
+                }
+                let have = node.stock.get(l.sku).copied().unwrap_or(0);
+                if have > 0 {
+                    offers.push((node.unit.get(l.sku).copied().unwrap_or(0), have));
+                }
+            }
+            offers.sort_unstable();
+            let mut left = l.qty;
+            for &(u, have) in &offers {
+                if left == 0 || outside.is_some_and(|o| o <= u) {
+                    break;
+                }
+                let q = have.min(left);
+                lb = add(lb, mul(u, q)?)?;
+                left = left.saturating_sub(q);
+            }
+            if left > 0 {
+                match outside {
+                    Some(o) => lb = add(lb, mul(o, left)?)?,
+                    None => return Ok((None, true)),
+                }
+            }
+        }
+        Ok((Some(lb), exact))
+    }
+
     fn visit(&mut self, fixed: i128, next: usize, smin: &[Option<i128>]) -> Result<(), RoutingError> {
-        let lb = self.bound(fixed, next)?;
+        // The per-line relaxation first: it prunes without a flow whenever
+        // the flow bound would, and is the flow bound itself in the common
+        // case of distinct SKUs and no binding caps.
+        let (cheap, exact) = self.line_bound(fixed, next)?;
+        let Some(cheap) = cheap else { return Ok(()) };
+        if self.best_cost().is_some_and(|b| cheap >= b) {
+            return Ok(());
+        }
+        let lb = if exact { Some(cheap) } else { self.bound(fixed, next)? };
         let Some(lb) = lb else { return Ok(()) };
         if self.best_cost().is_some_and(|b| lb >= b) {
             return Ok(());
@@ -583,6 +664,9 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
             *v = v.saturating_add(l.qty);
         }
     }
+    // Fixed cost, eligibility and cap per node, compact: the pairwise
+    // pre-check reads these and touches a node record only when it passes.
+    let key: Vec<(i128, u64, u64)> = c.nodes.iter().map(|n| (n.fixed, n.elig, n.cap)).collect();
     // Per line: the nodes eligible for it, in search order.
     let mut by_line: Vec<SmallVec<[usize; 32]>> = vec![SmallVec::new(); c.lines.len()];
     let mut out = Vec::with_capacity(order.len());
@@ -595,10 +679,11 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
         let mut found = None;
         if let Some(list) = by_line.get(first) {
             for &a in list.iter().take(DOMINANCE_TRIES) {
-                let Some(na) = c.nodes.get(a) else { continue };
-                if na.fixed >= nb.fixed || na.elig & nb.elig != nb.elig || na.cap < nb.cap {
+                let Some(&(fa, ea, ca)) = key.get(a) else { continue };
+                if fa >= nb.fixed || ea & nb.elig != nb.elig || ca < nb.cap {
                     continue;
                 }
+                let Some(na) = c.nodes.get(a) else { continue };
                 let ok =
                     c.lines.iter().enumerate().filter(|(li, _)| nb.elig & bit(*li) != 0).all(|(_, l)| {
                         let s = l.sku;

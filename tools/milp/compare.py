@@ -5,7 +5,11 @@ For each seeded instance (the spec's worked examples, then random networks
 in the style of the routing benches) it
 
 1. routes the instance with `examples/route.rs --strategy optimal --timing`
-   (release build; the time per instance covers JSON parsing and routing);
+   (release build; the time per instance covers the routing call only, JSON
+   parsing excluded); with `--network`, `--network` is passed too: each
+   instance's nodes are compiled into a `RoutingNetwork` outside the timer
+   (as HiGHS's model building is outside its timer) and the timed call is
+   `RoutingNetwork::route_with` — one call per instance, cold caches;
 2. builds the MILP of shared/spec/routing-instance.md — binary "node ships"
    y[k], integer units x[k][l] for eligible pairs, integer unfilled u[l],
    binaries for whole lines / keep-together groups and for ship-complete —
@@ -17,7 +21,7 @@ in the style of the routing benches) it
 Usage (from the crate root, with ../shared beside it):
 
     pip install highspy
-    python3 tools/milp/compare.py [--count N] [--seed S]
+    python3 tools/milp/compare.py [--count N] [--seed S] [--network]
 
 Not part of CI or the README's test command.
 """
@@ -217,7 +221,7 @@ def model(inst):
     return h, decode
 
 
-def run_ours(instances):
+def run_ours(instances, network=False):
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         for inst in instances:
             f.write(json.dumps(inst) + "\n")
@@ -225,7 +229,8 @@ def run_ours(instances):
     try:
         subprocess.run(["cargo", "build", "--release", "--quiet", "--example", "route"], cwd=ROOT, check=True)
         exe = os.path.join(ROOT, "target", "release", "examples", "route")
-        p = subprocess.run([exe, "--strategy", "optimal", "--timing", path], capture_output=True, text=True, check=True)
+        cmd = [exe, "--strategy", "optimal", "--timing"] + (["--network"] if network else []) + [path]
+        p = subprocess.run(cmd, capture_output=True, text=True, check=True)
     finally:
         os.unlink(path)
     plans = [json.loads(line) for line in p.stdout.splitlines()]
@@ -237,6 +242,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=30, help="random instances per size")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--network",
+        action="store_true",
+        help="time RoutingNetwork::route_with (network compiled per instance outside the timer, "
+        "as HiGHS's model building is) instead of the Optimal strategy",
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
     sets = []
@@ -251,7 +262,7 @@ def main():
         sets.append((f"{lines} lines x {nodes} nodes", [instance(rng, ns, stock, lines, i) for i in range(count)]))
     failures = 0
     for label, instances in sets:
-        plans, ours = run_ours(instances)
+        plans, ours = run_ours(instances, args.network)
         theirs = []
         for inst, plan in zip(instances, plans):
             h, decode = model(inst)
