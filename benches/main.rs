@@ -16,6 +16,7 @@ use criterion::Criterion;
 mod atp;
 mod ledger;
 mod model;
+mod order;
 mod returns;
 mod routing;
 #[cfg(feature = "sim")]
@@ -30,5 +31,6 @@ fn main() {
     atp::benches(&mut c);
     #[cfg(feature = "sim")]
     sim::benches(&mut c);
+    order::benches(&mut c);
     c.final_summary();
 }

@@ -40,6 +40,9 @@
 //! - [`atp`]: available-to-promise — policy (safety stock, thresholds,
 //!   channel pools, eligibility), incremental network views with a change
 //!   feed, time-phased earliest promise dates.
+//! - [`order`]: fulfilment-order lifecycle — place, release, ship, pick up,
+//!   cancel, modify, short pick, node rejection and outage, checkout-hold
+//!   expiry — batch allocation under scarce stock and re-evaluation.
 //! - [`returns`]: return policy, keep-it, return routing, grading and
 //!   disposition, emitted as ledger commands.
 //! - `sim` (feature `sim`): seeded scenarios, order-stream simulation and
@@ -77,6 +80,7 @@
 pub mod atp;
 pub mod ledger;
 pub mod model;
+pub mod order;
 pub mod returns;
 pub mod routing;
 #[cfg(feature = "sim")]
@@ -91,6 +95,7 @@ pub use model::{
     Capabilities, ChannelId, EntryId, FulfilmentMethod, LineId, Location, ModelError, Money, Node, NodeId,
     NodeKind, OrderId, Qty, Sku, Timestamp, UnitOfMeasure,
 };
+pub use order::{LineSpec, OpId, OrderBook, OrderError, OrderPolicy, OrderSpec};
 pub use routing::{
     Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RouteRequest, RoutingError,
     RoutingNetwork, RoutingProblem, Rules, Strategy,

@@ -17,6 +17,7 @@
 mod atp;
 mod common;
 mod ledger;
+mod order;
 mod persistence;
 mod returns;
 mod routing;

@@ -1,0 +1,86 @@
+//! Fulfilment orders: line quantity accounting and the operations that tie
+//! the ledger, availability and routing together.
+//!
+//! # Model
+//!
+//! An [`OrderBook`] holds every [`Order`], the [`Network`] (nodes and which
+//! may serve which fulfilment method for which channel) and the
+//! [`OrderPolicy`]. Each order line keeps
+//!
+//! ```text
+//! ordered = open + reserved + allocated + shipped (or picked up) + cancelled,   returned ≤ shipped
+//! ```
+//!
+//! where *reserved* units are live ledger reservations ([`LineHold`]),
+//! *allocated* ones were committed to a node for picking and *shipped* ones
+//! left it ([`LineFill`]). [`OrderBook::check_invariants`] checks it;
+//! [`OrderBook::check_against`] checks every hold against the ledger.
+//!
+//! # Operations
+//!
+//! | operation | ledger commands |
+//! | --- | --- |
+//! | [`place`](OrderBook::place), [`approve`](OrderBook::approve) (risk hold) | `Reserve` per (line, node) of the plan |
+//! | [`confirm`](OrderBook::confirm) (checkout hold) | `Release` + `Reserve` without expiry |
+//! | [`release`](OrderBook::release) to fulfilment | `Commit` (reserved → allocated) |
+//! | [`short_pick`](OrderBook::short_pick) | partial `Commit`, then `Reserve` elsewhere |
+//! | [`reject`](OrderBook::reject), [`node_outage`](OrderBook::node_outage) | `Release`, then `Reserve` elsewhere |
+//! | [`ship`](OrderBook::ship), [`pick_up`](OrderBook::pick_up) | `Ship` |
+//! | [`cancel`](OrderBook::cancel), [`cancel_line`](OrderBook::cancel_line), [`expire_holds`](OrderBook::expire_holds) | `Release` (and a smaller `Reserve` for a partly cancelled hold) |
+//! | [`modify`](OrderBook::modify) | as the change needs; only what changed is re-routed |
+//! | [`allocate_batch`](OrderBook::allocate_batch) | `Reserve`s for many orders, by priority and fairness |
+//! | [`reevaluate`](OrderBook::reevaluate) | `Release` + `Reserve` to consolidate shipments |
+//! | [`record_return`](OrderBook::record_return) | none (the returns module moves the goods) |
+//!
+//! Every operation **applies its commands itself**, as one atomic
+//! [`Ledger::apply_batch`](crate::Ledger::apply_batch), and writes the book
+//! only when the batch succeeded: a rejected operation leaves the book and
+//! the ledger byte-identical. It returns [`Applied`]: the order events to
+//! persist (each carries the order after the operation, so
+//! [`OrderBook::apply_events`] rebuilds the book from a snapshot) and the
+//! ledger events of its batch.
+//!
+//! Routing uses the exact optimiser ([`Optimal`](crate::Optimal)) over the
+//! nodes eligible for the order's channel and method, reading quantities
+//! through the host's [`Availability`](crate::Availability) view (the ATP
+//! view of that channel and method). When the view was stale and a `Reserve`
+//! is rejected, the operation re-routes with the ledger's figure for that
+//! position, up to [`OrderPolicy::max_attempts`] times.
+//!
+//! # Entry ids
+//!
+//! The `k`-th command of operation `op` has entry id
+//! `0x0D << 120 | op << 32 | k` ([`OpId::entry`]); op ids strictly
+//! increase within a book, so no two commands share an id, and the tag keeps
+//! them apart from a host's own ids below `2^120`.
+//!
+//! # Limits of the ledger contract
+//!
+//! The ledger has no command that takes units out of `allocated` other than
+//! `Ship`, so units released to fulfilment can be shipped (or picked up) but
+//! not cancelled, modified or re-sourced: a node that cannot pick reports a
+//! [short pick](OrderBook::short_pick) while releasing, which commits only
+//! what was picked.
+
+mod batch;
+mod book;
+mod error;
+mod event;
+mod network;
+mod ops;
+mod state;
+
+pub use batch::{BatchOptions, Fairness, ReevaluateOptions, Reevaluation};
+pub use book::OrderBook;
+pub use error::OrderError;
+pub use event::{Applied, OrderEvent, OrderEventKind, Unfilled};
+pub use network::Network;
+pub use ops::Modification;
+pub use state::{
+    Destination, Line, LineFill, LineHold, LineSpec, OpId, Order, OrderPolicy, OrderSpec, OrderStatus,
+    UnfilledPolicy,
+};
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+mod tests;
