@@ -33,6 +33,8 @@ pub struct StrategyResult {
 pub struct Comparison {
     /// The scenario's parameters.
     pub params: super::ScenarioParams,
+    /// The fulfiller every strategy ran through.
+    pub fulfiller: FulfillerKind,
     /// A result per strategy, in the order given.
     pub results: Vec<StrategyResult>,
 }
@@ -177,7 +179,7 @@ pub fn compare(
             units_on_hand_at_end,
         });
     }
-    Ok(Comparison { params: *scenario.params(), results })
+    Ok(Comparison { params: *scenario.params(), fulfiller: options.fulfiller, results })
 }
 
 /// One strategy's run through `f`, checked at the end.

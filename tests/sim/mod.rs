@@ -274,6 +274,7 @@ fn the_report_is_well_formed() {
     let json: serde_json::Value = serde_json::from_str(&files[1].contents).unwrap();
     assert_eq!(json["format"], omniroute::sim::REPORT_FORMAT);
     assert_eq!(json["scenario"]["seed"], 8);
+    assert_eq!(json["fulfiller"], "atp");
     let strategies = json["strategies"].as_array().unwrap();
     assert_eq!(strategies.len(), 7);
     for st in strategies {
