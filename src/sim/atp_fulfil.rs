@@ -23,7 +23,10 @@ use crate::routing::{Availability, RouteOptions, RoutingProblem, Strategy};
 /// ([`AtpViews::verify`]).
 ///
 /// Reservations, commits, shipments and releases are the
-/// [`LedgerFulfiller`]'s (same batches, same entry ids).
+/// [`LedgerFulfiller`]'s (same batches, same entry ids). A rejected batch
+/// changes neither the ledger nor the views; the views can only fail after
+/// a batch applied if they were built from another ledger
+/// ([`SimError::Atp`]), and are then out of step.
 ///
 /// ```
 /// use omniroute::routing::{Optimal, RouteOptions};
