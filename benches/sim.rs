@@ -1,14 +1,16 @@
 //! Simulation benches: `sim/<strategy>/2000-orders` — a whole simulation
 //! (placement, cancellations, shipments, replenishment, returns) of a
 //! 2,000-order scenario per strategy, each iteration on a fresh copy of the
-//! starting ledger (copied outside the timed section) — and
+//! starting ledger (copied outside the timed section) — the same through
+//! the ATP fulfiller (`sim/atp/<strategy>/2000-orders`, routing over each
+//! order's channel ATP with the views fed every event), and
 //! `sim/generate/20000-orders`, the default scenario's generation.
 
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion};
 use omniroute::sim::{
-    LedgerFulfiller, NoObserver, Scenario, ScenarioParams, SimOptions, SimStrategy, simulate,
+    AtpFulfiller, LedgerFulfiller, NoObserver, Scenario, ScenarioParams, SimOptions, SimStrategy, simulate,
 };
 
 pub(crate) fn benches(c: &mut Criterion) {
@@ -22,6 +24,22 @@ pub(crate) fn benches(c: &mut Criterion) {
         g.bench_function(format!("{}/2000-orders", strategy.name()), |b| {
             b.iter_batched(
                 || LedgerFulfiller::new(start.clone()),
+                |mut f| {
+                    let m = simulate(&scenario, &strategy, &mut f, &options, &mut NoObserver).unwrap();
+                    assert_eq!(m.orders, 2_000);
+                    assert!(m.units_shipped > 0);
+                    f
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    let atp = AtpFulfiller::new(start.clone(), scenario.atp_policy().unwrap()).unwrap();
+    for name in ["optimal", "greedy_set_cover"] {
+        let strategy = SimStrategy::by_name(name).unwrap();
+        g.bench_function(format!("atp/{name}/2000-orders"), |b| {
+            b.iter_batched(
+                || atp.clone(),
                 |mut f| {
                     let m = simulate(&scenario, &strategy, &mut f, &options, &mut NoObserver).unwrap();
                     assert_eq!(m.orders, 2_000);

@@ -4,12 +4,20 @@
 //!
 //! ```text
 //! cargo run --release --example simulate -- [--orders N] [--seed S] [--skus N] [--stores N]
-//!     [--days N] [--strategies a,b,...] [--out DIR] [--no-static] [--export FILE]
+//!     [--days N] [--strategies a,b,...] [--fulfiller atp|ledger] [--out DIR] [--no-static]
+//!     [--export FILE]
 //! ```
 //!
 //! With no arguments: 20,000 orders over 7 days, 53 nodes, 2,000 SKUs, seed
 //! 42, all seven strategies, report in `target/sim-report`. Progress goes to
 //! standard error; the table and the report's path to standard output.
+//!
+//! `--fulfiller` chooses the per-order step: `atp` (the default) routes each
+//! order over what its channel may promise by its fulfilment method, under
+//! the scenario's ATP policy (store safety stock, marketplace pools at the
+//! warehouses, pickup only at stores, same day only at stores and dark
+//! stores), keeping the ATP views in step with every ledger event; `ledger`
+//! routes over raw ledger availability.
 //!
 //! The report folder holds `metrics.csv`, `metrics.json` and `chart.svg`
 //! (cost per order against split rate), which depend only on the scenario:
@@ -29,18 +37,19 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use omniroute::sim::{
-    Comparison, LedgerView, Observer, Scenario, ScenarioParams, SimOptions, SimStrategy, compare,
-    instance_json,
+    Comparison, FulfillerKind, LedgerView, Observer, Scenario, ScenarioParams, SimOptions, SimStrategy,
+    compare, instance_json,
 };
 
 const USAGE: &str = "usage: simulate [--orders N] [--seed S] [--skus N] [--stores N] [--days N] \
-[--strategies a,b,...] [--out DIR] [--no-static] [--export FILE]";
+[--strategies a,b,...] [--fulfiller atp|ledger] [--out DIR] [--no-static] [--export FILE]";
 
 struct Args {
     params: ScenarioParams,
     strategies: Vec<String>,
     out: PathBuf,
     static_pass: bool,
+    fulfiller: FulfillerKind,
     export: Option<PathBuf>,
 }
 
@@ -50,6 +59,7 @@ fn parse() -> Result<Option<Args>, String> {
         strategies: omniroute::routing::STRATEGY_NAMES.iter().map(|s| (*s).to_owned()).collect(),
         out: PathBuf::from("target/sim-report"),
         static_pass: true,
+        fulfiller: FulfillerKind::default(),
         export: None,
     };
     let mut it = std::env::args().skip(1);
@@ -64,6 +74,11 @@ fn parse() -> Result<Option<Args>, String> {
             "--stores" => a.params = a.params.stores(num32(value()?)?),
             "--days" => a.params = a.params.days(num32(value()?)?),
             "--strategies" => a.strategies = value()?.split(',').map(str::to_owned).collect(),
+            "--fulfiller" => {
+                let v = value()?;
+                a.fulfiller = FulfillerKind::by_name(&v)
+                    .ok_or_else(|| format!("--fulfiller: expected atp or ledger, got {v:?}"))?;
+            }
             "--out" => a.out = PathBuf::from(value()?),
             "--export" => a.export = Some(PathBuf::from(value()?)),
             "--no-static" => a.static_pass = false,
@@ -267,12 +282,13 @@ fn run(a: Args) -> Result<(), String> {
         return Ok(());
     }
     eprintln!(
-        "  {} strategies{}",
+        "  {} strategies through the {} fulfiller{}",
         strategies.len(),
+        a.fulfiller.name(),
         if a.static_pass { ", plus the static pass (every order on the starting stock)" } else { "" }
     );
     let mut timer = Timer { tty: std::io::stderr().is_terminal(), ..Timer::default() };
-    let options = SimOptions::new().static_pass(a.static_pass);
+    let options = SimOptions::new().static_pass(a.static_pass).fulfiller(a.fulfiller);
     let c = compare(&scenario, &strategies, &options, &mut timer).map_err(|e| e.to_string())?;
     timer.close();
     eprintln!("  done in {:.2} s\n", t0.elapsed().as_secs_f64());

@@ -1,13 +1,16 @@
 //! Strategies compared on the same orders and the same starting stock.
 
 use super::SimError;
+use super::atp_fulfil::AtpFulfiller;
 use super::fulfil::{Fulfiller, LedgerFulfiller, LedgerView};
 use super::metrics::{RunMetrics, StaticGap, add, add_money};
 use super::run::simulate;
 use super::scenario::{Scenario, fill_problem};
-use super::strategy::{Observer, SimOptions, SimStrategy};
+use super::strategy::{FulfillerKind, Observer, SimOptions, SimStrategy};
+use crate::atp::AtpViews;
 use crate::ledger::Ledger;
 use crate::model::Qty;
+use crate::routing::Availability;
 use crate::routing::{Optimal, PlanStatus, RoutingProblem, Strategy};
 
 /// One strategy's results in a [`Comparison`].
@@ -30,6 +33,8 @@ pub struct StrategyResult {
 pub struct Comparison {
     /// The scenario's parameters.
     pub params: super::ScenarioParams,
+    /// The fulfiller every strategy ran through.
+    pub fulfiller: FulfillerKind,
     /// A result per strategy, in the order given.
     pub results: Vec<StrategyResult>,
 }
@@ -55,11 +60,12 @@ pub fn physical_units(ledger: &Ledger) -> Result<u64, SimError> {
 fn static_pass(
     scenario: &Scenario,
     start: &Ledger,
+    views: Option<&AtpViews>,
     strategies: &[SimStrategy],
     options: &SimOptions,
     observer: &mut dyn Observer,
 ) -> Result<Vec<StaticGap>, SimError> {
-    let view = LedgerView(start);
+    let ledger_view = LedgerView(start);
     let penalty = scenario.params().unfilled_unit_penalty;
     let mut gaps = vec![StaticGap::default(); strategies.len()];
     let mut problems: Vec<RoutingProblem> =
@@ -72,12 +78,20 @@ fn static_pass(
         let units = o.lines.iter().fold(0_u64, |a, l| a.saturating_add(l.quantity.get()));
         let all_unfilled =
             penalty.checked_mul_qty(Qty::new(units)).map_err(|_| SimError::Overflow { what: "penalty" })?;
-        let best = Optimal.route(p, &view, &options.route)?;
+        let channel_view = match views {
+            Some(v) => Some(v.for_channel(o.channel, o.method)?),
+            None => None,
+        };
+        let view: &dyn Availability = match &channel_view {
+            Some(v) => v,
+            None => &ledger_view,
+        };
+        let best = Optimal.route(p, view, &options.route)?;
         let best_cost = best.cost.unwrap_or(all_unfilled);
         for (g, st) in gaps.iter_mut().zip(strategies) {
             let mut slot = None;
-            let strat = st.for_order(scenario, p, &view, &mut slot);
-            let cost = match strat.route(p, &view, &options.route) {
+            let strat = st.for_order(scenario, p, view, &mut slot);
+            let cost = match strat.route(p, view, &options.route) {
                 Ok(plan) => plan.cost.unwrap_or(all_unfilled),
                 Err(_) => {
                     add(&mut g.route_errors, 1, "route errors")?;
@@ -104,16 +118,22 @@ fn static_pass(
 }
 
 /// Compares `strategies` on `scenario`: each runs the whole simulation
-/// ([`simulate`]) on its own copy of the starting ledger, through a
-/// [`LedgerFulfiller`]; with the static pass on ([`SimOptions::static_pass`]),
-/// each also routes every order against the starting stock, compared order
-/// by order with `optimal` ([`StaticGap`]).
+/// ([`simulate`]) on its own copy of the starting ledger, through the
+/// fulfiller [`SimOptions::fulfiller`] names — by default an
+/// [`AtpFulfiller`] under [`Scenario::atp_policy`], else a
+/// [`LedgerFulfiller`] — and ends with its [`Fulfiller::check`] (ledger
+/// invariants; ATP views against a fresh computation). With the static
+/// pass on ([`SimOptions::static_pass`]), each also routes every order
+/// against the starting stock — as the same fulfiller sees it: the order's
+/// channel and method ATP, or raw ledger availability — compared order by
+/// order with `optimal` ([`StaticGap`]).
 ///
 /// # Errors
 ///
 /// As [`simulate`]; also [`SimError::Routing`] when `optimal` itself fails
-/// in the static pass, and [`SimError::Ledger`] when a run ends with a
-/// broken ledger invariant.
+/// in the static pass, [`SimError::Ledger`] when a run ends with a broken
+/// ledger invariant, [`SimError::AtpDiverged`] when the ATP views drifted
+/// from the ledger.
 ///
 /// # Complexity
 ///
@@ -137,17 +157,21 @@ pub fn compare(
     observer: &mut dyn Observer,
 ) -> Result<Comparison, SimError> {
     let start = scenario.starting_ledger()?;
+    let atp = match options.fulfiller {
+        FulfillerKind::Atp => Some(AtpFulfiller::new(start.clone(), scenario.atp_policy()?)?),
+        _ => None,
+    };
     let gaps = if options.static_pass {
-        static_pass(scenario, &start, strategies, options, observer)?
+        static_pass(scenario, &start, atp.as_ref().map(AtpFulfiller::views), strategies, options, observer)?
     } else {
         vec![StaticGap::default(); strategies.len()]
     };
     let mut results = Vec::with_capacity(strategies.len());
     for (st, gap) in strategies.iter().zip(gaps) {
-        let mut f = LedgerFulfiller::new(start.clone());
-        let metrics = simulate(scenario, st, &mut f, options, observer)?;
-        f.ledger().check_invariants().map_err(|e| SimError::Ledger { step: "end of run", error: e })?;
-        let units_on_hand_at_end = physical_units(f.ledger())?;
+        let (metrics, units_on_hand_at_end) = match &atp {
+            Some(f) => run_one(scenario, st, &mut f.clone(), options, observer)?,
+            None => run_one(scenario, st, &mut LedgerFulfiller::new(start.clone()), options, observer)?,
+        };
         results.push(StrategyResult {
             name: st.name().to_owned(),
             metrics,
@@ -155,5 +179,18 @@ pub fn compare(
             units_on_hand_at_end,
         });
     }
-    Ok(Comparison { params: *scenario.params(), results })
+    Ok(Comparison { params: *scenario.params(), fulfiller: options.fulfiller, results })
+}
+
+/// One strategy's run through `f`, checked at the end.
+fn run_one<F: Fulfiller>(
+    scenario: &Scenario,
+    strategy: &SimStrategy,
+    f: &mut F,
+    options: &SimOptions,
+    observer: &mut dyn Observer,
+) -> Result<(RunMetrics, u64), SimError> {
+    let metrics = simulate(scenario, strategy, f, options, observer)?;
+    f.check()?;
+    Ok((metrics, physical_units(f.ledger())?))
 }

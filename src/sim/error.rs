@@ -1,7 +1,9 @@
 //! The simulation's one error type.
 
+use crate::atp::AtpError;
 use crate::ledger::LedgerError;
 use crate::model::ModelError;
+use crate::model::{ChannelId, FulfilmentMethod, Sku};
 use crate::returns::ReturnsError;
 use crate::routing::RoutingError;
 
@@ -70,6 +72,33 @@ pub enum SimError {
         step: &'static str,
         /// The ledger's error.
         error: LedgerError,
+    },
+    /// The ATP module rejected a policy rule or a view update.
+    ///
+    /// ```
+    /// use omniroute::sim::SimError;
+    /// let e = SimError::from(omniroute::atp::AtpError::Overflow { what: "total" });
+    /// assert!(e.to_string().starts_with("atp:"));
+    /// ```
+    #[error("atp: {0}")]
+    Atp(#[from] AtpError),
+    /// At the end of a run, the incrementally kept ATP views differ from a
+    /// from-scratch computation over the ledger (a bug: the views missed an event).
+    ///
+    /// ```
+    /// use omniroute::sim::SimError;
+    /// use omniroute::{ChannelId, FulfilmentMethod, Sku};
+    /// let e = SimError::AtpDiverged { sku: Sku::new(3), channel: ChannelId::new(1), method: FulfilmentMethod::Ship };
+    /// assert!(e.to_string().starts_with("atp views differ from a fresh computation"));
+    /// ```
+    #[error("atp views differ from a fresh computation at sku {sku}, channel {channel}, method {method:?}")]
+    AtpDiverged {
+        /// The first differing SKU.
+        sku: Sku,
+        /// Its channel.
+        channel: ChannelId,
+        /// Its fulfilment method.
+        method: FulfilmentMethod,
     },
     /// The returns engine rejected a step.
     ///

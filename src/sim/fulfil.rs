@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{SimError, SimOrder};
-use crate::ledger::{Command, CommandKind, Ledger, LedgerError};
+use crate::ledger::{Command, CommandKind, Ledger, LedgerError, Outcome};
 use crate::model::{EntryId, NodeId, OrderId, Qty, Sku, Timestamp};
 use crate::routing::{Availability, Plan, RouteOptions, RoutingProblem, Strategy};
 
@@ -70,6 +70,25 @@ pub trait Fulfiller {
     /// Units of `sku` the stack would promise at `node` now (the look-ahead
     /// strategy prices scarcity from it).
     fn available(&self, node: NodeId, sku: Sku) -> Qty;
+
+    /// Units of `sku` the stack would promise at `node` now to `order`'s
+    /// channel and fulfilment method; by default [`Fulfiller::available`].
+    fn available_for(&self, order: &SimOrder, node: NodeId, sku: Sku) -> Qty {
+        let _ = order;
+        self.available(node, sku)
+    }
+
+    /// The end-of-run check: the ledger's invariants, and whatever the
+    /// implementation keeps beside the ledger (the ATP views of
+    /// [`AtpFulfiller`](super::AtpFulfiller) against a fresh computation).
+    ///
+    /// # Errors
+    ///
+    /// [`SimError::Ledger`] for a broken ledger invariant; implementations
+    /// add their own ([`SimError::AtpDiverged`]).
+    fn check(&self) -> Result<(), SimError> {
+        self.ledger().check_invariants().map_err(|e| SimError::Ledger { step: "end of run", error: e })
+    }
 
     /// Applies host commands (receipts, replenishment, returns) atomically.
     ///
@@ -199,30 +218,24 @@ fn ledger_err(step: &'static str) -> impl Fn(crate::ledger::BatchRejection) -> S
     move |r| SimError::Ledger { step, error: r.error }
 }
 
-impl Fulfiller for LedgerFulfiller {
-    fn ledger(&self) -> &Ledger {
-        &self.ledger
-    }
-
-    fn available(&self, node: NodeId, sku: Sku) -> Qty {
-        LedgerView(&self.ledger).available(node, sku)
-    }
-
-    fn apply(&mut self, commands: &[Command], now: Timestamp) -> Result<(), SimError> {
-        self.ledger.apply_batch(commands, now).map(|_| ()).map_err(ledger_err("host"))
-    }
-
-    fn place(
+impl LedgerFulfiller {
+    /// Routes over `view` (the ledger itself when `None`) and reserves the
+    /// plan; returns the placement and the ledger's outcomes.
+    pub(crate) fn place_over(
         &mut self,
         order: &SimOrder,
         problem: &RoutingProblem,
         strategy: &dyn Strategy,
         options: &RouteOptions,
         now: Timestamp,
-    ) -> Result<Placement, SimError> {
+        view: Option<&dyn Availability>,
+    ) -> Result<(Placement, Vec<Outcome>), SimError> {
         let mut retries = 0;
         loop {
-            let plan = strategy.route(problem, &LedgerView(&self.ledger), options)?;
+            let plan = match view {
+                Some(v) => strategy.route(problem, v, options)?,
+                None => strategy.route(problem, &LedgerView(&self.ledger), options)?,
+            };
             let units = plan_units(problem, &plan)?;
             let saved = self.next;
             let mut cmds = Vec::with_capacity(units.len());
@@ -236,11 +249,11 @@ impl Fulfiller for LedgerFulfiller {
                 reserved = reserved.checked_add(qty)?;
             }
             match self.ledger.apply_batch(&cmds, now) {
-                Ok(_) => {
+                Ok(out) => {
                     if !held.is_empty() {
                         self.held.entry(order.id).or_default().extend(held);
                     }
-                    return Ok(Placement { plan, reserved, retries });
+                    return Ok((Placement { plan, reserved, retries }, out));
                 }
                 Err(r) if retries == 0 && matches!(r.error, LedgerError::Insufficient { .. }) => {
                     // Availability moved underneath: the batch changed nothing; re-route once.
@@ -255,26 +268,46 @@ impl Fulfiller for LedgerFulfiller {
         }
     }
 
-    fn cancel(&mut self, order: OrderId, now: Timestamp) -> Result<Vec<Units>, SimError> {
-        let Some(held) = self.held.get(&order) else { return Ok(Vec::new()) };
+    /// [`Fulfiller::apply`], returning the ledger's outcomes.
+    pub(crate) fn apply_out(
+        &mut self,
+        commands: &[Command],
+        now: Timestamp,
+    ) -> Result<Vec<Outcome>, SimError> {
+        self.ledger.apply_batch(commands, now).map_err(ledger_err("host"))
+    }
+
+    /// [`Fulfiller::cancel`], returning the ledger's outcomes too.
+    pub(crate) fn cancel_out(
+        &mut self,
+        order: OrderId,
+        now: Timestamp,
+    ) -> Result<(Vec<Units>, Vec<Outcome>), SimError> {
+        let Some(held) = self.held.get(&order) else { return Ok((Vec::new(), Vec::new())) };
         let saved = self.next;
         let mut cmds = Vec::with_capacity(held.len());
-        let mut ids = Vec::with_capacity(held.len());
-        for h in held {
-            ids.push(h.reservation);
-        }
+        let ids: Vec<EntryId> = held.iter().map(|h| h.reservation).collect();
         for reservation in ids {
             cmds.push(Command::new(self.entry()?, CommandKind::Release { reservation }));
         }
-        if let Err(r) = self.ledger.apply_batch(&cmds, now) {
-            self.next = saved;
-            return Err(ledger_err("cancel")(r));
-        }
-        Ok(self.held.remove(&order).unwrap_or_default().into_iter().map(|h| h.units).collect())
+        let out = match self.ledger.apply_batch(&cmds, now) {
+            Ok(out) => out,
+            Err(r) => {
+                self.next = saved;
+                return Err(ledger_err("cancel")(r));
+            }
+        };
+        let units = self.held.remove(&order).unwrap_or_default().into_iter().map(|h| h.units).collect();
+        Ok((units, out))
     }
 
-    fn ship(&mut self, order: OrderId, now: Timestamp) -> Result<Vec<Units>, SimError> {
-        let Some(held) = self.held.get(&order).cloned() else { return Ok(Vec::new()) };
+    /// [`Fulfiller::ship`], returning the ledger's outcomes too.
+    pub(crate) fn ship_out(
+        &mut self,
+        order: OrderId,
+        now: Timestamp,
+    ) -> Result<(Vec<Units>, Vec<Outcome>), SimError> {
+        let Some(held) = self.held.get(&order).cloned() else { return Ok((Vec::new(), Vec::new())) };
         let saved = self.next;
         let mut cmds = Vec::with_capacity(held.len().saturating_mul(2));
         for h in &held {
@@ -282,11 +315,47 @@ impl Fulfiller for LedgerFulfiller {
             cmds.push(Command::new(self.entry()?, CommandKind::Commit { reservation: h.reservation, qty }));
             cmds.push(Command::new(self.entry()?, CommandKind::Ship { node, sku, qty }));
         }
-        if let Err(r) = self.ledger.apply_batch(&cmds, now) {
-            self.next = saved;
-            return Err(ledger_err("ship")(r));
-        }
+        let out = match self.ledger.apply_batch(&cmds, now) {
+            Ok(out) => out,
+            Err(r) => {
+                self.next = saved;
+                return Err(ledger_err("ship")(r));
+            }
+        };
         self.held.remove(&order);
-        Ok(held.into_iter().map(|h| h.units).collect())
+        Ok((held.into_iter().map(|h| h.units).collect(), out))
+    }
+}
+
+impl Fulfiller for LedgerFulfiller {
+    fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    fn available(&self, node: NodeId, sku: Sku) -> Qty {
+        LedgerView(&self.ledger).available(node, sku)
+    }
+
+    fn apply(&mut self, commands: &[Command], now: Timestamp) -> Result<(), SimError> {
+        self.apply_out(commands, now).map(|_| ())
+    }
+
+    fn place(
+        &mut self,
+        order: &SimOrder,
+        problem: &RoutingProblem,
+        strategy: &dyn Strategy,
+        options: &RouteOptions,
+        now: Timestamp,
+    ) -> Result<Placement, SimError> {
+        self.place_over(order, problem, strategy, options, now, None).map(|(p, _)| p)
+    }
+
+    fn cancel(&mut self, order: OrderId, now: Timestamp) -> Result<Vec<Units>, SimError> {
+        self.cancel_out(order, now).map(|(u, _)| u)
+    }
+
+    fn ship(&mut self, order: OrderId, now: Timestamp) -> Result<Vec<Units>, SimError> {
+        self.ship_out(order, now).map(|(u, _)| u)
     }
 }

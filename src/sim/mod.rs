@@ -35,31 +35,35 @@
 //! host through an [`Observer`] (`examples/simulate.rs` does), and kept out
 //! of the report files so those stay byte-identical across runs.
 
+mod atp_fulfil;
 mod compare;
 mod error;
 mod export;
 mod fulfil;
 mod metrics;
 mod params;
+mod policy;
 mod report;
 mod rng;
 mod run;
 mod scenario;
 mod strategy;
 
+pub use atp_fulfil::AtpFulfiller;
 pub use compare::{Comparison, StrategyResult, compare, physical_units};
 pub use error::SimError;
 pub use export::{instance_json, node_key, sku_key};
 pub use fulfil::{FULFILLER_ENTRY_BASE, Fulfiller, LedgerFulfiller, LedgerView, Placement, Units};
 pub use metrics::{RunMetrics, StaticGap};
 pub use params::{MAX_NODES, MAX_ORDERS, MAX_SKUS, ScenarioParams};
+pub use policy::MARKETPLACE;
 pub use report::{COLUMNS, REPORT_FORMAT, ReportFile};
 pub use run::{HOST_ENTRY_BASE, simulate};
 pub use scenario::{
     CHANNELS, LOCAL_KM, PlannedReturn, Product, REGION_HEIGHT_KM, REGION_WIDTH_KM, RELEASE_HOURS,
     Replenishment, START, Scenario, SimNode, SimOrder, Zone,
 };
-pub use strategy::{NoObserver, Observer, SimOptions, SimStrategy};
+pub use strategy::{FulfillerKind, NoObserver, Observer, SimOptions, SimStrategy};
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]

@@ -188,12 +188,16 @@ impl Comparison {
         out
     }
 
-    /// `metrics.json`: the format tag, the scenario's parameters and a
+    /// `metrics.json`: the format tag, the fulfiller, the scenario's parameters and a
     /// record per strategy with the [`COLUMNS`] as keys.
     #[must_use]
     pub fn metrics_json(&self) -> String {
         let mut out = String::new();
-        let _ = write!(out, "{{\n  \"format\": \"{REPORT_FORMAT}\",\n  \"scenario\": ");
+        let _ = write!(
+            out,
+            "{{\n  \"format\": \"{REPORT_FORMAT}\",\n  \"fulfiller\": \"{}\",\n  \"scenario\": ",
+            self.fulfiller.name()
+        );
         params_json(&mut out, &self.params);
         out.push_str(",\n  \"strategies\": [");
         for (i, r) in self.results.iter().enumerate() {

@@ -176,7 +176,7 @@ impl<F: Fulfiller> Sim<'_, F> {
         let mut slot = None;
         let view_strategy = {
             let f: &F = self.f;
-            let avail = |n: NodeId, k: Sku| f.available(n, k);
+            let avail = |n: NodeId, k: Sku| f.available_for(o, n, k);
             self.strategy.for_order(s, &problem, &avail, &mut slot)
         };
         let placed = self.f.place(o, &problem, view_strategy, &self.options.route, now);

@@ -119,6 +119,47 @@ impl SimStrategy {
 pub struct SimOptions {
     pub(crate) route: RouteOptions,
     pub(crate) static_pass: bool,
+    pub(crate) fulfiller: FulfillerKind,
+}
+
+/// Which [`Fulfiller`](super::Fulfiller) [`compare`](super::compare) runs each strategy through.
+///
+/// ```
+/// use omniroute::sim::FulfillerKind;
+/// assert_eq!(FulfillerKind::default(), FulfillerKind::Atp);
+/// assert_eq!(FulfillerKind::by_name("ledger"), Some(FulfillerKind::Ledger));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum FulfillerKind {
+    /// [`AtpFulfiller`](super::AtpFulfiller) under
+    /// [`Scenario::atp_policy`](super::Scenario::atp_policy): routing sees
+    /// what the order's channel may promise by its method.
+    #[default]
+    Atp,
+    /// [`LedgerFulfiller`](super::LedgerFulfiller): routing sees raw ledger
+    /// availability; the channel has no effect.
+    Ledger,
+}
+
+impl FulfillerKind {
+    /// Every kind, default first.
+    pub const ALL: [Self; 2] = [Self::Atp, Self::Ledger];
+
+    /// Its name in reports and on the command line (`atp`, `ledger`).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Atp => "atp",
+            Self::Ledger => "ledger",
+        }
+    }
+
+    /// The kind named `name`, if any.
+    #[must_use]
+    pub fn by_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
 }
 
 impl Default for SimOptions {
@@ -128,10 +169,10 @@ impl Default for SimOptions {
 }
 
 impl SimOptions {
-    /// Default routing options; the static pass on.
+    /// Default routing options; the static pass on; the ATP fulfiller.
     #[must_use]
     pub const fn new() -> Self {
-        Self { route: RouteOptions::new(), static_pass: true }
+        Self { route: RouteOptions::new(), static_pass: true, fulfiller: FulfillerKind::Atp }
     }
 
     /// The routing options every strategy gets.
@@ -147,6 +188,19 @@ impl SimOptions {
     pub const fn static_pass(mut self, yes: bool) -> Self {
         self.static_pass = yes;
         self
+    }
+
+    /// The fulfiller [`compare`](super::compare) runs through (default [`FulfillerKind::Atp`]).
+    #[must_use]
+    pub const fn fulfiller(mut self, kind: FulfillerKind) -> Self {
+        self.fulfiller = kind;
+        self
+    }
+
+    /// See [`Self::fulfiller`].
+    #[must_use]
+    pub const fn get_fulfiller(&self) -> FulfillerKind {
+        self.fulfiller
     }
 
     /// See [`Self::route`].
