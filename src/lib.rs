@@ -42,7 +42,8 @@
 //!   feed, time-phased earliest promise dates.
 //! - [`order`]: fulfilment-order lifecycle — place, release, ship, pick up,
 //!   cancel, modify, short pick, node rejection and outage, checkout-hold
-//!   expiry — batch allocation under scarce stock and re-evaluation.
+//!   expiry, and cancel / short pick / rejection of units already released
+//!   — batch allocation under scarce stock and re-evaluation.
 //! - [`returns`]: return policy, keep-it, return routing, grading and
 //!   disposition, emitted as ledger commands.
 //! - `sim` (feature `sim`): seeded scenarios, order-stream simulation and

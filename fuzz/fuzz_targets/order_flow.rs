@@ -2,8 +2,9 @@
 //!
 //! The fuzzer's bytes drive the same generator as the model-based test
 //! (`tests/order/flow.rs`): random placements over every fulfilment method,
-//! releases, short picks, rejections, outages, shipments, pickups, cancels,
-//! modifications, checkout-hold expiry, batches and re-evaluations, with
+//! releases, short picks (before and after release), rejections (of reserved
+//! and of released units), outages, shipments, pickups, cancels (also of
+//! released units), modifications, checkout-hold expiry, batches and re-evaluations, with
 //! host-side reservations making the availability view stale. After every
 //! step the target checks the line accounting, the ledger's invariants,
 //! that every hold is a live reservation, that reserved / allocated /

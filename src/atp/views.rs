@@ -783,6 +783,7 @@ fn touched(kind: &EventKind) -> Touched {
         | E::Committed { node, sku, .. }
         | E::Released { node, sku, .. }
         | E::Shipped { node, sku, .. }
+        | E::Deallocated { node, sku, .. }
         | E::ReturnReceived { node, sku, .. } => Touched::One(*node, *sku),
         E::TransferredOut { node, to, sku, .. } => Touched::Two((*node, *sku), (*to, *sku)),
         E::TransferredIn { node, from, sku, .. } => Touched::Two((*node, *sku), (*from, *sku)),

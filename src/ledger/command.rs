@@ -306,6 +306,23 @@ pub enum CommandKind {
         /// How much.
         qty: Qty,
     },
+    /// Returns `qty` of `Allocated` to available stock: the units stay in
+    /// `OnHand` but are no longer committed to a fulfilment (a released pick
+    /// rejected by the store, a cancellation after release, a short pick).
+    /// It is an error to deallocate more than is allocated at the position.
+    ///
+    /// A short pick where the missing units are physically gone is two
+    /// commands in one batch: `Deallocate` the missing units, then
+    /// `Adjust { bucket: OnHand, direction: Decrease, reason: Shrinkage }` by
+    /// the same quantity.
+    Deallocate {
+        /// Where.
+        node: NodeId,
+        /// What.
+        sku: Sku,
+        /// How much.
+        qty: Qty,
+    },
     /// Receives returned units into `ReturnsPending`, awaiting disposition.
     ReturnReceipt {
         /// Where the return arrived.

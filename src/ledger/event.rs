@@ -223,6 +223,16 @@ pub enum EventKind {
         /// Units.
         qty: Qty,
     },
+    /// `Deallocate` applied: `qty` left allocated and is available again
+    /// (on-hand unchanged).
+    Deallocated {
+        /// Node.
+        node: NodeId,
+        /// SKU.
+        sku: Sku,
+        /// Units.
+        qty: Qty,
+    },
     /// `ReturnReceipt` applied: `qty` added to returns pending.
     ReturnReceived {
         /// Node.
@@ -314,6 +324,7 @@ impl EventKind {
             E::Released { reservation, .. } => C::Release { reservation: *reservation },
             E::Expired { .. } => C::ExpireDue,
             E::Shipped { node, sku, qty } => C::Ship { node: *node, sku: *sku, qty: *qty },
+            E::Deallocated { node, sku, qty } => C::Deallocate { node: *node, sku: *sku, qty: *qty },
             E::ReturnReceived { node, sku, qty } => C::ReturnReceipt { node: *node, sku: *sku, qty: *qty },
             E::Rejected { command, .. } => (**command).clone(),
         }

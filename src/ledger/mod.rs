@@ -15,7 +15,11 @@
 //! and the ledger never lets the claims exceed `on_hand + allowance`
 //! (the allowance comes from the position's [`BackorderPolicy`] override,
 //! else the SKU's, else none). `Ship` takes from `allocated` and `on_hand`
-//! together. Nodes and SKUs are dense ids registered with
+//! together; `Deallocate` takes from `allocated` alone, so the units are
+//! available again (a rejected or cancelled pick after release). A short
+//! pick whose missing units are gone is `Deallocate` then an `OnHand`
+//! `Adjust { direction: Decrease, reason: Shrinkage }` of the same quantity,
+//! in one batch. Nodes and SKUs are dense ids registered with
 //! [`CommandKind::Register`] up to [`Ledger::MAX_NODES`] and
 //! [`Ledger::MAX_SKUS`]; a command naming anything else is rejected.
 //!

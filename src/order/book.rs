@@ -205,6 +205,30 @@ impl<'a> Work<'a> {
         Ok(())
     }
 
+    /// Returns allocated units to available (`Deallocate`).
+    pub(crate) fn deallocate(&mut self, node: NodeId, sku: Sku, qty: Qty) -> Result<(), OrderError> {
+        let e = self.entry()?;
+        self.pre.push(Command::new(e, CommandKind::Deallocate { node, sku, qty }));
+        Ok(())
+    }
+
+    /// Writes units off the node's on-hand as shrinkage (`Adjust`).
+    pub(crate) fn write_off(&mut self, node: NodeId, sku: Sku, qty: Qty) -> Result<(), OrderError> {
+        let e = self.entry()?;
+        self.pre.push(Command::new(
+            e,
+            CommandKind::Adjust {
+                node,
+                sku,
+                bucket: crate::ledger::Bucket::OnHand,
+                direction: crate::ledger::Direction::Decrease,
+                qty,
+                reason: crate::ledger::AdjustReason::Shrinkage,
+            },
+        ));
+        Ok(())
+    }
+
     /// Reserves `qty` at `node` for `line` (moving units out of open when
     /// `from_open`).
     pub(crate) fn reserve(

@@ -154,10 +154,11 @@ pub enum OrderError {
         /// Units reserved there.
         reserved: Qty,
     },
-    /// Shipping (or handing over) more than is allocated at the node.
+    /// Shipping, handing over, cancelling or deallocating more than is
+    /// allocated at the node.
     ///
     /// See the [`OrderBook::ship`](super::OrderBook::ship) example.
-    #[error("{order}/{line}: shipping {requested} from {node}, only {allocated} allocated there")]
+    #[error("{order}/{line}: {requested} requested from {node}, only {allocated} allocated there")]
     ExceedsAllocated {
         /// The order.
         order: OrderId,

@@ -43,6 +43,35 @@ pub enum OrderEventKind {
         /// The node.
         node: NodeId,
     },
+    /// Allocated (released, unshipped) units cancelled; the ledger
+    /// deallocated them.
+    AllocatedCancelled {
+        /// The node.
+        node: NodeId,
+        /// The line.
+        line: LineId,
+        /// Units.
+        qty: Qty,
+    },
+    /// After release, a node found fewer units than it was allocated: the
+    /// missing ones were deallocated (and written off when `written_off`)
+    /// and re-sourced elsewhere.
+    ReleasedShortPicked {
+        /// The node.
+        node: NodeId,
+        /// The line.
+        line: LineId,
+        /// Units missing.
+        missing: Qty,
+        /// Whether the missing units were written off the node's on-hand.
+        written_off: bool,
+    },
+    /// A node rejected units already released to it: they were deallocated
+    /// and, with its reservations for the order, re-sourced elsewhere.
+    ReleasedRejected {
+        /// The node.
+        node: NodeId,
+    },
     /// Units shipped.
     Shipped {
         /// The node.

@@ -26,6 +26,9 @@
 //! | [`short_pick`](OrderBook::short_pick) | partial `Commit`, then `Reserve` elsewhere |
 //! | [`reject`](OrderBook::reject), [`node_outage`](OrderBook::node_outage) | `Release`, then `Reserve` elsewhere |
 //! | [`ship`](OrderBook::ship), [`pick_up`](OrderBook::pick_up) | `Ship` |
+//! | [`cancel_allocated`](OrderBook::cancel_allocated) (released, unshipped units) | `Deallocate` |
+//! | [`short_pick_released`](OrderBook::short_pick_released) | `Deallocate` (+ `Adjust` shrinkage), then `Reserve` elsewhere |
+//! | [`reject_released`](OrderBook::reject_released) | `Deallocate` + `Release`, then `Reserve` elsewhere |
 //! | [`cancel`](OrderBook::cancel), [`cancel_line`](OrderBook::cancel_line), [`expire_holds`](OrderBook::expire_holds) | `Release` (and a smaller `Reserve` for a partly cancelled hold) |
 //! | [`modify`](OrderBook::modify) | as the change needs; only what changed is re-routed |
 //! | [`allocate_batch`](OrderBook::allocate_batch) | `Reserve`s for many orders, by priority and fairness |
@@ -54,13 +57,29 @@
 //! increase within a book, so no two commands share an id, and the tag keeps
 //! them apart from a host's own ids below `2^120`.
 //!
-//! # Limits of the ledger contract
+//! # Units released to fulfilment
 //!
-//! The ledger has no command that takes units out of `allocated` other than
-//! `Ship`, so units released to fulfilment can be shipped (or picked up) but
-//! not cancelled, modified or re-sourced: a node that cannot pick reports a
-//! [short pick](OrderBook::short_pick) while releasing, which commits only
-//! what was picked.
+//! Allocated units leave `allocated` by `Ship` or by the ledger's
+//! `Deallocate`, which makes them available again. A node that cannot pick
+//! before releasing reports a [short pick](OrderBook::short_pick), which
+//! commits only what was picked; after release:
+//!
+//! - [`cancel_allocated`](OrderBook::cancel_allocated) cancels released,
+//!   unshipped units (a customer cancelling before shipment). To cancel a
+//!   whole released order, cancel its allocated units per node and line, then
+//!   [`cancel`](OrderBook::cancel) the rest (which still refuses while units
+//!   are allocated);
+//! - [`short_pick_released`](OrderBook::short_pick_released): the picker
+//!   finds fewer units than allocated; the missing ones are deallocated,
+//!   written off the node's on-hand as shrinkage if the host says they are
+//!   gone, and re-sourced without the node; its other allocations stay;
+//! - [`reject_released`](OrderBook::reject_released): the node rejects its
+//!   released pick; everything the order has there (allocated and reserved)
+//!   is re-sourced without it.
+//!
+//! [`modify`](OrderBook::modify) and [`node_outage`](OrderBook::node_outage)
+//! still leave allocated units alone (an outage leaves them in the node's
+//! hands; call `reject_released` per order to move them).
 
 mod batch;
 mod book;
@@ -68,6 +87,7 @@ mod error;
 mod event;
 mod network;
 mod ops;
+mod released;
 mod state;
 
 pub use batch::{BatchOptions, Fairness, ReevaluateOptions, Reevaluation};

@@ -38,13 +38,13 @@ fn no_stock(_: NodeId, _: Sku) -> Qty {
     Qty::ZERO
 }
 
-const NONE: &dyn Availability = &no_stock;
+pub(super) const NONE: &dyn Availability = &no_stock;
 
-fn zero_qty() -> OrderError {
+pub(super) fn zero_qty() -> OrderError {
     OrderError::InvalidOrder { field: "qty", reason: "must be at least one unit" }
 }
 
-fn open_order(book: &OrderBook, work: &mut Work<'_>, id: OrderId) -> Result<Order, OrderError> {
+pub(super) fn open_order(book: &OrderBook, work: &mut Work<'_>, id: OrderId) -> Result<Order, OrderError> {
     let o = work.take(book, id)?;
     if o.is_closed() {
         return Err(OrderError::OrderClosed { order: id });
@@ -52,11 +52,11 @@ fn open_order(book: &OrderBook, work: &mut Work<'_>, id: OrderId) -> Result<Orde
     Ok(o)
 }
 
-fn add_qty(a: Qty, b: Qty, what: &'static str) -> Result<Qty, OrderError> {
+pub(super) fn add_qty(a: Qty, b: Qty, what: &'static str) -> Result<Qty, OrderError> {
     a.checked_add(b).map_err(|_| OrderError::Overflow { what })
 }
 
-fn sub_qty(a: Qty, b: Qty, what: &'static str) -> Result<Qty, OrderError> {
+pub(super) fn sub_qty(a: Qty, b: Qty, what: &'static str) -> Result<Qty, OrderError> {
     a.checked_sub(b).map_err(|_| OrderError::Overflow { what })
 }
 
@@ -91,7 +91,7 @@ fn cancel_units(work: &mut Work<'_>, ledger: &Ledger, line: &mut Line, qty: Qty)
 
 /// Releases every hold of `order` at `node` back to open and returns the
 /// demand to re-source.
-fn unhold_node(
+pub(super) fn unhold_node(
     work: &mut Work<'_>,
     ledger: &Ledger,
     order: &mut Order,
@@ -114,7 +114,7 @@ fn unhold_node(
     Ok(demand)
 }
 
-fn exclude(order: &mut Order, node: NodeId) {
+pub(super) fn exclude(order: &mut Order, node: NodeId) {
     if let Err(i) = order.excluded.binary_search(&node) {
         order.excluded.insert(i, node);
     }

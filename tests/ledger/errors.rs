@@ -114,6 +114,7 @@ fn zero_quantity() {
         CommandKind::Reserve { node: A, sku: S, qty: Qty::ZERO, expires_at: None },
         CommandKind::Commit { reservation: id(50), qty: Qty::ZERO },
         CommandKind::Ship { node: A, sku: S, qty: Qty::ZERO },
+        CommandKind::Deallocate { node: A, sku: S, qty: Qty::ZERO },
         // Zero comes before an unknown node.
         CommandKind::ReturnReceipt { node: NodeId::new(9), sku: S, qty: Qty::ZERO },
     ]
@@ -350,6 +351,12 @@ fn insufficient() {
         t(10),
         &ins(Bucket::Allocated, 1, 0),
     );
+    reject(
+        &mut l,
+        &cmd(79, CommandKind::Deallocate { node: A, sku: S, qty: Qty::new(1) }),
+        t(10),
+        &ins(Bucket::Allocated, 1, 0),
+    );
     let dec = CommandKind::Adjust {
         node: A,
         sku: S,
@@ -384,6 +391,66 @@ fn insufficient() {
         t(10),
         &ins(Bucket::OnHand, 13, 10),
     );
+}
+
+#[test]
+fn deallocate_returns_allocated_units_to_available() {
+    let mut l = setup();
+    // 10 on hand, hold 50 of 4: commit 3 of it (the last one is released).
+    l.apply(&cmd(80, CommandKind::Commit { reservation: id(50), qty: Qty::new(3) }), t(10)).unwrap();
+    let p = l.position(A, S).unwrap();
+    assert_eq!((p.allocated, p.available()), (Qty::new(3), Qty::new(7)));
+    // More than allocated: rejected, nothing changes.
+    let before = l.position(A, S).unwrap();
+    reject(
+        &mut l,
+        &cmd(81, CommandKind::Deallocate { node: A, sku: S, qty: Qty::new(4) }),
+        t(10),
+        &LedgerError::Insufficient {
+            node: A,
+            sku: S,
+            bucket: Bucket::Allocated,
+            requested: Qty::new(4),
+            available: Qty::new(3),
+        },
+    );
+    assert_eq!(l.position(A, S).unwrap(), before);
+    // Short pick of 2 with the units gone: deallocate, then write off, in one batch.
+    let short = [
+        cmd(82, CommandKind::Deallocate { node: A, sku: S, qty: Qty::new(2) }),
+        cmd(
+            83,
+            CommandKind::Adjust {
+                node: A,
+                sku: S,
+                bucket: Bucket::OnHand,
+                direction: Direction::Decrease,
+                qty: Qty::new(2),
+                reason: AdjustReason::Shrinkage,
+            },
+        ),
+    ];
+    l.apply_batch(&short, t(10)).unwrap();
+    let p = l.position(A, S).unwrap();
+    assert_eq!((p.on_hand, p.allocated, p.available()), (Qty::new(8), Qty::new(1), Qty::new(7)));
+    // The remaining allocated unit ships; nothing is left to deallocate.
+    l.apply(&cmd(84, CommandKind::Ship { node: A, sku: S, qty: Qty::new(1) }), t(10)).unwrap();
+    let c = cmd(85, CommandKind::Deallocate { node: A, sku: S, qty: Qty::new(1) });
+    reject(
+        &mut l,
+        &c,
+        t(10),
+        &LedgerError::Insufficient {
+            node: A,
+            sku: S,
+            bucket: Bucket::Allocated,
+            requested: Qty::new(1),
+            available: Qty::new(0),
+        },
+    );
+    // Replay reproduces the state.
+    let events: Vec<_> = l.events().collect();
+    assert_eq!(Ledger::replay(&events).unwrap().position(A, S), l.position(A, S));
 }
 
 #[test]

@@ -49,6 +49,7 @@ fn ledger_matches_reference_model() {
         "ok:Release",
         "ok:ExpireDue",
         "ok:Ship",
+        "ok:Deallocate",
         "ok:ReturnReceipt",
         "duplicate",
         "err:IdempotencyConflict",

@@ -104,6 +104,7 @@ fn fold(events: &[Event]) -> std::collections::BTreeMap<(u32, u32), [i128; 5]> {
                 add(*node, *sku, 0, -q(*qty));
                 add(*node, *sku, 2, -q(*qty));
             }
+            EventKind::Deallocated { node, sku, qty } => add(*node, *sku, 2, -q(*qty)),
             EventKind::ReturnReceived { node, sku, qty } => add(*node, *sku, 3, q(*qty)),
             _ => {}
         }

@@ -234,6 +234,7 @@ impl RefLedger {
             | C::Reserve { qty, .. }
             | C::Commit { qty, .. }
             | C::Ship { qty, .. }
+            | C::Deallocate { qty, .. }
             | C::ReturnReceipt { qty, .. } => qty.get() == 0,
             _ => false,
         };
@@ -292,6 +293,7 @@ impl RefLedger {
             | C::Move { node, sku, .. }
             | C::Reserve { node, sku, .. }
             | C::Ship { node, sku, .. }
+            | C::Deallocate { node, sku, .. }
             | C::ReturnReceipt { node, sku, .. } => {
                 self.node_ok(*node)?;
                 self.sku_ok(*sku)?;
@@ -592,6 +594,21 @@ impl RefLedger {
                 self.put(n, s, p);
                 self.history.push((now, n, s, -i128::from(qty.get())));
             }
+            C::Deallocate { node, sku, qty } => {
+                let (n, s) = (node.get(), sku.get());
+                let mut p = self.p(n, s);
+                if p.allocated < qty.get() {
+                    return Err(insufficient(
+                        n,
+                        s,
+                        Bucket::Allocated,
+                        u128::from(qty.get()),
+                        u128::from(p.allocated),
+                    ));
+                }
+                p.allocated -= qty.get();
+                self.put(n, s, p);
+            }
             C::ReturnReceipt { node, sku, qty } => {
                 let (n, s) = (node.get(), sku.get());
                 let mut p = self.p(n, s);
@@ -760,6 +777,7 @@ pub fn command(src: &mut dyn Source, now: Timestamp, sent: &[Command]) -> Comman
                 CommandKind::Receive { qty: q, .. }
                 | CommandKind::Reserve { qty: q, .. }
                 | CommandKind::Ship { qty: q, .. }
+                | CommandKind::Deallocate { qty: q, .. }
                 | CommandKind::Commit { qty: q, .. } => *q = Qty::new(q.get().wrapping_add(1)),
                 CommandKind::Register { skus, .. } => *skus += 1,
                 other => *other = CommandKind::ExpireDue,
@@ -785,7 +803,7 @@ pub fn command(src: &mut dyn Source, now: Timestamp, sent: &[Command]) -> Comman
     };
     let small = |src: &mut dyn Source| if src.chance(85) { Qty::new(1 + src.below(4)) } else { qty(src) };
     let ms = now.as_unix_ms();
-    let kind = match src.below(22) {
+    let kind = match src.below(23) {
         0 => CommandKind::Register {
             nodes: src.below(u64::from(NODE_POOL)) as u32 + 1,
             skus: if src.chance(3) {
@@ -864,6 +882,7 @@ pub fn command(src: &mut dyn Source, now: Timestamp, sent: &[Command]) -> Comman
         }
         18 => CommandKind::ExpireDue,
         19..=20 => CommandKind::Ship { node, sku, qty: small(src) },
+        21 => CommandKind::Deallocate { node, sku, qty: small(src) },
         _ => CommandKind::ReturnReceipt { node, sku, qty: qty(src) },
     };
     Command::new(entry, kind)

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use omniroute::ledger::Ledger;
 use omniroute::order::{
     Applied, BatchOptions, Destination, Fairness, LineSpec, Modification, Network, OpId, OrderBook,
-    OrderError, OrderPolicy, OrderSpec, ReevaluateOptions, UnfilledPolicy,
+    OrderError, OrderEventKind, OrderPolicy, OrderSpec, ReevaluateOptions, UnfilledPolicy,
 };
 use omniroute::{
     ChannelId, Command, CommandKind, EntryId, FulfilmentMethod, LineId, Money, Node, NodeId, NodeKind,
     OrderId, Qty, Sku, Timestamp,
 };
+use omniroute::{Direction, EventKind};
 
 /// A source of choices.
 pub trait Src {
@@ -90,6 +91,8 @@ pub struct World {
     pub host_entry: u128,
     pub host_holds: Vec<EntryId>,
     pub initial: BTreeMap<(NodeId, Sku), u64>,
+    /// Units written off on-hand by short picks after release.
+    pub written_off: BTreeMap<(NodeId, Sku), u64>,
     pub snapshot: BTreeMap<(NodeId, Sku), Qty>,
 }
 
@@ -114,6 +117,7 @@ pub fn world(src: &mut dyn Src) -> Result<World, String> {
         host_entry: 0,
         host_holds: Vec::new(),
         initial: BTreeMap::new(),
+        written_off: BTreeMap::new(),
         snapshot: BTreeMap::new(),
     };
     host_cmd(&mut w, CommandKind::Register { nodes: NODES, skus: SKUS })?;
@@ -214,7 +218,10 @@ pub fn check(w: &World) -> Result<(), String> {
             if p.allocated.get() != get(&allocated) {
                 return Err(format!("{k:?}: ledger allocated {} but book {}", p.allocated, get(&allocated)));
             }
-            let expect = get(&w.initial).checked_sub(get(&shipped)).ok_or("shipped more than received")?;
+            let expect = get(&w.initial)
+                .checked_sub(get(&shipped))
+                .and_then(|v| v.checked_sub(get(&w.written_off)))
+                .ok_or("shipped and written off more than received")?;
             if p.on_hand.get() != expect {
                 return Err(format!("{k:?}: on hand {} but expected {expect}", p.on_hand));
             }
@@ -235,6 +242,14 @@ fn pick_order(src: &mut dyn Src, w: &World) -> OrderId {
     } else {
         ids[src.below(ids.len() as u64) as usize]
     }
+}
+
+/// Mostly an order with allocated units (else `fallback`), so the
+/// operations on released units are reached.
+fn pick_released(src: &mut dyn Src, w: &World, fallback: OrderId) -> OrderId {
+    let ids: Vec<OrderId> =
+        w.book.orders().filter(|o| o.lines.iter().any(|l| !l.allocated().is_zero())).map(|o| o.id).collect();
+    if ids.is_empty() || src.below(4) == 0 { fallback } else { ids[src.below(ids.len() as u64) as usize] }
 }
 
 fn pick_line(src: &mut dyn Src, w: &World, order: OrderId) -> LineId {
@@ -273,10 +288,10 @@ pub fn step(src: &mut dyn Src, w: &mut World) -> Result<String, String> {
     if src.below(2) != 0 {
         refresh(w);
     }
-    let choice = src.below(21);
+    let choice = src.below(24);
     let choice = if choice == 20 { 10 } else { choice };
     // Host-side changes to availability: not order operations.
-    if choice >= 18 {
+    if choice == 18 || choice == 19 {
         let (node, sku) =
             (NodeId::new(src.below(u64::from(NODES)) as u32), Sku::new(src.below(u64::from(SKUS)) as u32));
         if choice == 18 {
@@ -387,6 +402,26 @@ pub fn step(src: &mut dyn Src, w: &mut World) -> Result<String, String> {
                 ("reevaluate", r.map(|(a, _)| a))
             }
         }
+        21 => {
+            let order = pick_released(src, w, order);
+            let (node, line) = (pick_node(src, w, order, true), pick_line(src, w, order));
+            let qty = if src.below(4) == 0 { qty } else { Qty::new(1) };
+            ("cancel_allocated", w.book.cancel_allocated(&mut w.ledger, op, now, order, node, line, qty))
+        }
+        22 => {
+            let order = pick_released(src, w, order);
+            let (node, line) = (pick_node(src, w, order, true), pick_line(src, w, order));
+            let qty = if src.below(4) == 0 { qty } else { Qty::new(1) };
+            let write_off = src.below(2) == 0;
+            let r =
+                w.book.short_pick_released(&mut w.ledger, &view, op, now, order, node, line, qty, write_off);
+            (if write_off { "short_pick_released_lost" } else { "short_pick_released" }, r)
+        }
+        23 => {
+            let order = pick_released(src, w, order);
+            let node = pick_node(src, w, order, true);
+            ("reject_released", w.book.reject_released(&mut w.ledger, &view, op, now, order, node))
+        }
         _ => {
             let specs = (0..1 + src.below(4)).map(|_| spec(src, w.now)).collect();
             let fairness = match src.below(3) {
@@ -401,6 +436,34 @@ pub fn step(src: &mut dyn Src, w: &mut World) -> Result<String, String> {
     match r {
         Ok(applied) => {
             w.replayed.apply_events(&applied.events).map_err(|e| format!("{label}: replay: {e}"))?;
+            let mut dealloc = 0;
+            for e in &applied.ledger_events {
+                match &e.kind {
+                    EventKind::Adjusted { node, sku, direction: Direction::Decrease, qty, .. } => {
+                        *w.written_off.entry((*node, *sku)).or_default() += qty.get();
+                    }
+                    EventKind::Deallocated { qty, .. } => dealloc += qty.get(),
+                    _ => {}
+                }
+            }
+            // Only the operations on released units deallocate, and they always do.
+            let releases = matches!(
+                label,
+                "cancel_allocated" | "short_pick_released" | "short_pick_released_lost" | "reject_released"
+            );
+            if releases != (dealloc > 0) && label != "reject_released" {
+                return Err(format!("{label} deallocated {dealloc} units"));
+            }
+            // A rejection of a node holding only reservations deallocates nothing;
+            // count it apart so the assertion on `ok:reject_released` means a deallocation.
+            let label = if label == "reject_released" && dealloc == 0 {
+                "reject_released_unallocated"
+            } else {
+                label
+            };
+            if label == "cancel_allocated" && dealloc != qty_asked(&applied) {
+                return Err(format!("cancel_allocated deallocated {dealloc} units"));
+            }
             if label == "cancel" {
                 // A cancel releases exactly what the order held.
                 for ((node, sku), q) in &held_before {
@@ -428,6 +491,18 @@ pub fn step(src: &mut dyn Src, w: &mut World) -> Result<String, String> {
             Ok(format!("err:{label}"))
         }
     }
+}
+
+/// The quantity an `AllocatedCancelled` event names.
+fn qty_asked(applied: &Applied) -> u64 {
+    applied
+        .events
+        .iter()
+        .map(|e| match e.kind {
+            OrderEventKind::AllocatedCancelled { qty, .. } => qty.get(),
+            _ => 0,
+        })
+        .sum()
 }
 
 fn ledger_reserved(json: &str, node: NodeId, sku: Sku) -> Result<u64, String> {

@@ -47,6 +47,13 @@ fn random_operation_sequences_keep_every_identity() {
         "ok:return",
         "ok:reevaluate",
         "ok:batch",
+        "ok:cancel_allocated",
+        "ok:short_pick_released",
+        "ok:short_pick_released_lost",
+        "ok:reject_released",
+        "err:cancel_allocated",
+        "err:short_pick_released",
+        "err:reject_released",
         "err:place",
         "err:ship",
         "err:cancel_line",
@@ -450,4 +457,61 @@ fn book_round_trips_through_serde_and_rejects_tampering() {
     let tampered = json.replace("\"open\":0", "\"open\":1");
     assert_ne!(tampered, json);
     assert!(serde_json::from_str::<OrderBook>(&tampered).is_err());
+}
+
+#[test]
+fn released_units_can_be_cancelled_short_picked_and_rejected() {
+    // Two warehouses with 5 each; node 0 is cheaper.
+    let mut l = ledger(2, 1, &[((0, 0), 5), ((1, 0), 5)]);
+    let mut book = OrderBook::new(Network::new(vec![wh(0, 1), wh(1, 3)]).unwrap(), OrderPolicy::new());
+    let (a, b, s) = (NodeId::new(0), NodeId::new(1), Sku::new(0));
+    let (o1, o2, line) = (OrderId::new(1), OrderId::new(2), LineId::new(0));
+    let v = live(&l);
+    book.place(&mut l, &v, OpId::new(1), T, order(1, &[(0, 0, 3)])).unwrap();
+    book.release(&mut l, OpId::new(2), T, o1, None).unwrap();
+    assert_eq!(l.position(a, s).unwrap().allocated, Qty::new(3));
+    // Another order reserves node 0's last two units.
+    let v = live(&l);
+    book.place(&mut l, &v, OpId::new(3), T, order(2, &[(0, 0, 2)])).unwrap();
+    assert_eq!(l.position(a, s).unwrap().reserved, Qty::new(2));
+    // Zero units: a clear error, nothing changes.
+    let v = live(&l);
+    let err = rejected(&mut book, &mut l, |bk, l| {
+        bk.short_pick_released(l, &v, OpId::new(4), T, o1, a, line, Qty::ZERO, true)
+    });
+    assert!(matches!(err, OrderError::InvalidOrder { field: "qty", .. }), "{err:?}");
+    // Too many: a clear error.
+    let err = rejected(&mut book, &mut l, |bk, l| {
+        bk.cancel_allocated(l, OpId::new(4), T, o1, a, line, Qty::new(4))
+    });
+    assert!(matches!(err, OrderError::ExceedsAllocated { allocated, .. } if allocated == Qty::new(3)));
+    let err = rejected(&mut book, &mut l, |bk, l| bk.reject_released(l, &v, OpId::new(4), T, o1, b));
+    assert!(matches!(err, OrderError::NotAllowed { .. }));
+    // One unit missing, written off: re-sourced from node 1, the other two stay allocated.
+    book.short_pick_released(&mut l, &v, OpId::new(4), T, o1, a, line, Qty::new(1), true).unwrap();
+    let (pa, pb) = (l.position(a, s).unwrap(), l.position(b, s).unwrap());
+    assert_eq!((pa.on_hand, pa.allocated, pa.reserved), (Qty::new(4), Qty::new(2), Qty::new(2)));
+    assert_eq!(pb.reserved, Qty::new(1));
+    let ln = &book.order(o1).unwrap().lines[0];
+    assert_eq!((ln.allocated(), ln.reserved(), ln.open), (Qty::new(2), Qty::new(1), Qty::ZERO));
+    assert!(book.order(o1).unwrap().excluded.contains(&a));
+    // The customer cancels one released unit; then node 0 rejects the rest of its pick.
+    book.cancel_allocated(&mut l, OpId::new(5), T, o1, a, line, Qty::new(1)).unwrap();
+    assert_eq!(l.position(a, s).unwrap().allocated, Qty::new(1));
+    let v = live(&l);
+    book.reject_released(&mut l, &v, OpId::new(6), T, o2, a).unwrap();
+    assert_eq!(l.position(b, s).unwrap().reserved, Qty::new(3));
+    // Cancel the last allocated unit and the rest: the order closes.
+    book.cancel_allocated(&mut l, OpId::new(7), T, o1, a, line, Qty::new(1)).unwrap();
+    book.cancel(&mut l, OpId::new(8), T, o1).unwrap();
+    let ord = book.order(o1).unwrap();
+    assert_eq!(ord.status, OrderStatus::Closed);
+    assert_eq!(ord.lines[0].cancelled, Qty::new(3));
+    book.check_invariants().unwrap();
+    book.check_against(&l).unwrap();
+    let pa = l.position(a, s).unwrap();
+    assert_eq!(
+        (pa.on_hand, pa.allocated, pa.reserved, pa.available()),
+        (Qty::new(4), Qty::ZERO, Qty::ZERO, Qty::new(4))
+    );
 }

@@ -131,6 +131,9 @@ pub(super) fn first_difference(a: &CommandKind, b: &CommandKind) -> Option<&'sta
         (C::Ship { node: n1, sku: s1, qty: q1 }, C::Ship { node: n2, sku: s2, qty: q2 }) => {
             diff!(node: n1, n2; sku: s1, s2; qty: q1, q2)
         }
+        (C::Deallocate { node: n1, sku: s1, qty: q1 }, C::Deallocate { node: n2, sku: s2, qty: q2 }) => {
+            diff!(node: n1, n2; sku: s1, s2; qty: q1, q2)
+        }
         (
             C::ReturnReceipt { node: n1, sku: s1, qty: q1 },
             C::ReturnReceipt { node: n2, sku: s2, qty: q2 },
@@ -156,6 +159,7 @@ impl Ledger {
             | C::Reserve { qty, .. }
             | C::Commit { qty, .. }
             | C::Ship { qty, .. }
+            | C::Deallocate { qty, .. }
             | C::ReturnReceipt { qty, .. } => Some(*qty),
             _ => None,
         };
@@ -217,6 +221,7 @@ impl Ledger {
             | C::Move { node, sku, .. }
             | C::Reserve { node, sku, .. }
             | C::Ship { node, sku, .. }
+            | C::Deallocate { node, sku, .. }
             | C::ReturnReceipt { node, sku, .. } => {
                 self.check_node(*node)?;
                 self.check_sku(*sku)
@@ -648,6 +653,14 @@ impl Ledger {
                 self.set_hot(k, hot);
                 self.journal(now, k, qty.get(), false);
                 Ok(EventKind::Shipped { node, sku, qty })
+            }
+            C::Deallocate { node, sku, qty } => {
+                let k = key(node, sku);
+                let mut hot = self.hot(k);
+                hot.allocated = sub(hot.allocated, qty.get(), node, sku, Bucket::Allocated)?;
+                let hot = bumped(hot, node, sku)?;
+                self.set_hot(k, hot);
+                Ok(EventKind::Deallocated { node, sku, qty })
             }
             C::ReturnReceipt { node, sku, qty } => {
                 let k = key(node, sku);
