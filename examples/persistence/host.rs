@@ -472,6 +472,7 @@ fn touched(ledger: &Ledger, event: &Event) -> Vec<(NodeId, Sku)> {
         | EventKind::Committed { node, sku, .. }
         | EventKind::Released { node, sku, .. }
         | EventKind::Shipped { node, sku, .. }
+        | EventKind::Deallocated { node, sku, .. }
         | EventKind::ReturnReceived { node, sku, .. } => vec![(*node, *sku)],
         EventKind::TransferredOut { node, to, sku, .. } => vec![(*node, *sku), (*to, *sku)],
         EventKind::Expired { holds } => {
