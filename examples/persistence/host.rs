@@ -21,6 +21,12 @@
 //! re-checks the ledger's invariants) and replay the journal rows after it
 //! (replay re-executes each event and checks it reproduces exactly).
 //!
+//! Orders (`orders.rs`, same host): an order operation's order events,
+//! its ledger events and the new position rows are written in one
+//! transaction, with a row in `ops` keyed by the caller's request key;
+//! order-book snapshots sit beside the ledger snapshots; recovery rebuilds
+//! both and checks the book's holds against the ledger.
+//!
 //! Shared by `examples/persistence.rs` and the integration tests
 //! (`tests/persistence`), which inject crashes through [`Faults`].
 // Compiled into two crates (the example and the test binary); each uses
@@ -30,8 +36,15 @@
 use std::path::Path;
 
 use omniroute::ledger::{Event, EventKind, Ledger, LedgerError, LedgerOptions, Outcome, Rejection};
+use omniroute::order::{OrderBook, OrderError};
 use omniroute::{Command, NodeId, Sku, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+#[path = "orders.rs"]
+mod orders;
+// Each includer uses part of it (see the allow at the top).
+#[allow(unused_imports)]
+pub use orders::{OpRecord, OrderOp, OrderOutcome};
 
 /// A point in persisting one command where a fault can strike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +55,9 @@ pub enum Step {
     EventWritten,
     /// Inside the transaction, after the position rows are written, before commit.
     PositionsWritten,
+    /// Inside an order operation's transaction, after its order-event and
+    /// `ops` rows are written, before commit.
+    OrderWritten,
     /// After commit, before the caller hears the outcome.
     Committed,
     /// Inside the snapshot transaction that follows a commit, before it commits.
@@ -134,6 +150,16 @@ pub enum HostError {
     /// The ledger refused the command; a remembered failure was persisted.
     #[error("rejected: {0}")]
     Rejected(Rejection),
+    /// The order book refused the operation; nothing was written (and the
+    /// request key stays unused).
+    #[error("refused: {0}")]
+    Refused(OrderError),
+    /// A request key already committed with a different request.
+    #[error("request key {key} was used for a different request")]
+    KeyReused {
+        /// The key.
+        key: u64,
+    },
     /// Compare-and-swap lost: the position changed since the caller read it.
     /// Reload (the host already has), decide again, retry.
     #[error("conflict at {node}/{sku}: expected version {expected}, found {actual}")]
@@ -159,6 +185,10 @@ pub enum HostError {
     /// The stored journal does not replay: the database is not a journal of this ledger.
     #[error("recovery: {0}")]
     Recovery(LedgerError),
+    /// The stored order journal does not rebuild a book, or the book's
+    /// holds do not match the recovered ledger.
+    #[error("order recovery: {0}")]
+    BookRecovery(OrderError),
     /// A journal sequence number or counter overflowed.
     #[error("counter overflow")]
     Overflow,
@@ -173,6 +203,14 @@ pub struct Host {
     head: i64,
     /// The journal row of the latest snapshot.
     snapshot_seq: i64,
+    /// The order book, as of order-journal row `order_head`.
+    book: OrderBook,
+    /// The last order-journal row applied to `book`.
+    order_head: i64,
+    /// The order-journal row of the latest book snapshot.
+    book_snapshot_seq: i64,
+    /// The last committed operation id (the `ops` table's largest).
+    last_op: u64,
     options: HostOptions,
     faults: Faults,
 }
@@ -194,12 +232,37 @@ const SCHEMA: &str = "
         seq INTEGER PRIMARY KEY,
         body TEXT NOT NULL
     );
+    CREATE TABLE IF NOT EXISTS order_events (
+        seq INTEGER PRIMARY KEY,
+        op INTEGER NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS ops (
+        op INTEGER PRIMARY KEY,
+        key INTEGER NOT NULL UNIQUE,
+        request TEXT NOT NULL,
+        ledger_first INTEGER NOT NULL,
+        ledger_last INTEGER NOT NULL,
+        unfilled TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS book_snapshots (
+        seq INTEGER PRIMARY KEY,
+        body TEXT NOT NULL
+    );
 ";
 
 impl Host {
     /// Opens (creating if needed) the database at `path` and recovers the
     /// ledger from it: latest snapshot plus the journal tail.
     pub fn open(path: &Path, options: HostOptions) -> Result<Self, HostError> {
+        Self::open_with_book(path, options, &OrderBook::default())
+    }
+
+    /// As [`Host::open`]; a database without an order book yet stores
+    /// `initial` (network and policy, normally no orders) as its first book
+    /// snapshot. A database that has one ignores `initial`: the stored book
+    /// wins, so a restart needs no configuration.
+    pub fn open_with_book(path: &Path, options: HostOptions, initial: &OrderBook) -> Result<Self, HostError> {
         let conn = Connection::open(path)?;
         // WAL: readers do not block the writer; the busy timeout makes a
         // second writer wait for the lock instead of failing at once.
@@ -207,11 +270,21 @@ impl Host {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute_batch(SCHEMA)?;
+        // One statement, so two processes opening at once store one book.
+        conn.execute(
+            "INSERT INTO book_snapshots (seq, body) SELECT 0, ?1
+             WHERE NOT EXISTS (SELECT 1 FROM book_snapshots)",
+            params![serde_json::to_string(initial)?],
+        )?;
         let mut host = Self {
             conn,
             ledger: Ledger::with_options(options.ledger),
             head: 0,
             snapshot_seq: 0,
+            book: OrderBook::default(),
+            order_head: 0,
+            book_snapshot_seq: 0,
+            last_op: 0,
             options,
             faults: options.faults,
         };
@@ -239,9 +312,16 @@ impl Host {
         self.faults
     }
 
-    /// Rebuilds the ledger from the database: the latest snapshot, then
-    /// every journal row after it.
+    /// Rebuilds the ledger and the order book from the database: the
+    /// latest snapshot of each, then every journal row after it; then checks
+    /// every hold of the book against the ledger.
     pub fn recover(&mut self) -> Result<(), HostError> {
+        self.recover_ledger()?;
+        self.recover_book()?;
+        self.book.check_against(&self.ledger).map_err(HostError::BookRecovery)
+    }
+
+    fn recover_ledger(&mut self) -> Result<(), HostError> {
         let snap: Option<(i64, String)> = self
             .conn
             .query_row("SELECT seq, body FROM snapshots ORDER BY seq DESC LIMIT 1", [], |r| {
@@ -264,6 +344,8 @@ impl Host {
         self.alive()?;
         let before = self.head;
         Self::catch_up(&self.conn, &mut self.ledger, &mut self.head)?;
+        Self::catch_up_book(&self.conn, &mut self.book, &mut self.order_head)?;
+        self.last_op = Self::max_op(&self.conn)?;
         Ok(usize::try_from(self.head.saturating_sub(before)).unwrap_or(usize::MAX))
     }
 
@@ -394,24 +476,35 @@ impl Host {
 
     fn maybe_snapshot(&mut self) -> Result<(), HostError> {
         let every = i64::try_from(self.options.snapshot_every).map_err(|_| HostError::Overflow)?;
-        if every > 0 && self.head.saturating_sub(self.snapshot_seq) >= every {
+        if every > 0
+            && (self.head.saturating_sub(self.snapshot_seq) >= every
+                || self.order_head.saturating_sub(self.book_snapshot_seq) >= every)
+        {
             self.snapshot()?;
         }
         Ok(())
     }
 
-    /// Writes a snapshot of the ledger at the current head, and drops all
-    /// but the previous one (kept in case the newest is damaged). The journal
-    /// is kept whole as the audit trail.
+    /// Writes a snapshot of the ledger at the current head and one of the
+    /// order book at the current order head, in one transaction, and drops
+    /// all but the previous ones (kept in case the newest is damaged). The
+    /// journals are kept whole as the audit trail.
     pub fn snapshot(&mut self) -> Result<(), HostError> {
         self.alive()?;
         let body = serde_json::to_string(&self.ledger)?;
+        let book = serde_json::to_string(&self.book)?;
         let tx = self.conn.transaction()?;
         tx.execute("INSERT OR REPLACE INTO snapshots (seq, body) VALUES (?1, ?2)", params![self.head, body])?;
         tx.execute("DELETE FROM snapshots WHERE seq < ?1", params![self.snapshot_seq])?;
+        tx.execute(
+            "INSERT OR REPLACE INTO book_snapshots (seq, body) VALUES (?1, ?2)",
+            params![self.order_head, book],
+        )?;
+        tx.execute("DELETE FROM book_snapshots WHERE seq < ?1", params![self.book_snapshot_seq])?;
         self.faults.point(Step::Snapshot)?;
         tx.commit()?;
         self.snapshot_seq = self.head;
+        self.book_snapshot_seq = self.order_head;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Host persistence on a real database (SQLite, dev-only): crash recovery at
 //! every step of persisting a command, two writers racing on one hot SKU,
-//! and a ledger partitioned by SKU against a single ledger.
+//! a ledger partitioned by SKU against a single ledger, and the same for
+//! orders (crash recovery of order operations, two writers placing orders).
 //!
 //! The host is the one `examples/persistence.rs` runs.
 
@@ -9,6 +10,7 @@ mod host;
 
 mod concurrency;
 mod crash;
+mod orders;
 mod partitioned;
 
 use std::path::PathBuf;
