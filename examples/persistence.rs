@@ -77,22 +77,19 @@ fn show_order(what: &str, r: &Result<OrderOutcome, HostError>) {
 
 fn show_book(host: &Host) {
     for o in host.book().orders() {
-        let lines: Vec<String> = o
-            .lines
-            .iter()
-            .map(|l| {
-                format!(
-                    "{} {}: reserved {}, allocated {}, shipped {}, cancelled {}",
-                    l.id,
-                    l.sku,
-                    l.reserved(),
-                    l.allocated(),
-                    l.shipped(),
-                    l.cancelled
-                )
-            })
-            .collect();
-        println!("  {} {:?}: {}", o.id, o.status, lines.join("; "));
+        println!("  {} {:?}", o.id, o.status);
+        for l in &o.lines {
+            println!(
+                "    {} {} × {}: reserved {}, allocated {}, shipped {}, cancelled {}",
+                l.id,
+                l.ordered,
+                l.sku,
+                l.reserved(),
+                l.allocated(),
+                l.shipped(),
+                l.cancelled
+            );
+        }
     }
 }
 
