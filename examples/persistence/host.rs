@@ -51,7 +51,8 @@ pub use orders::{OpRecord, OrderOp, OrderOutcome};
 pub enum Step {
     /// Before the write transaction opens.
     BeforeTransaction,
-    /// Inside the transaction, after the event row is inserted.
+    /// Inside the transaction, after the event row is inserted (for an order
+    /// operation: all its ledger event rows).
     EventWritten,
     /// Inside the transaction, after the position rows are written, before commit.
     PositionsWritten,
