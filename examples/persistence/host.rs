@@ -155,6 +155,15 @@ pub enum HostError {
     /// request key stays unused).
     #[error("refused: {0}")]
     Refused(OrderError),
+    /// A raw ledger command that would take a reservation away from the
+    /// order book (or use the order module's entry ids): the book's holds
+    /// would no longer match the ledger and recovery would refuse the
+    /// database. Use the order operation instead.
+    #[error("{reason}: use an order operation")]
+    OrderOwned {
+        /// Why.
+        reason: &'static str,
+    },
     /// A request key already committed with a different request.
     #[error("request key {key} was used for a different request")]
     KeyReused {
@@ -409,6 +418,8 @@ impl Host {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Under the write lock: see every committed row before deciding.
         Self::catch_up(&tx, &mut self.ledger, &mut self.head)?;
+        Self::catch_up_book(&tx, &mut self.book, &mut self.order_head)?;
+        orders::guard_ledger_command(&self.book, cmd, now)?;
         let applied = match cas {
             Some((node, sku, v)) => self.ledger.apply_if_version(cmd, now, node, sku, v),
             None => self.ledger.apply(cmd, now),

@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 
 use omniroute::ledger::{Event, Ledger};
 use omniroute::order::{Applied, OpId, OrderBook, OrderError, OrderEvent, OrderSpec, Unfilled};
-use omniroute::{LineId, NodeId, OrderId, Qty, Sku, Timestamp};
+use omniroute::{Command, CommandKind, EntryId, LineId, NodeId, OrderId, Qty, Sku, Timestamp};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{Host, HostError, Step, touched};
@@ -96,6 +96,9 @@ pub enum OrderOp {
         /// The node.
         node: NodeId,
     },
+    /// [`OrderBook::expire_holds`]: cancels orders whose checkout hold
+    /// lapsed (run it before the ledger's `ExpireDue`).
+    ExpireHolds,
     /// [`OrderBook::record_return`].
     RecordReturn {
         /// The order.
@@ -137,6 +140,7 @@ impl OrderOp {
                 let view = availability(ledger);
                 book.reject(ledger, &view, op, now, *order, *node)
             }
+            Self::ExpireHolds => book.expire_holds(ledger, op, now),
             Self::RecordReturn { order, line, qty } => {
                 book.record_return(ledger, op, now, *order, *line, *qty)
             }
@@ -194,6 +198,37 @@ impl OrderOutcome {
     /// Whether the operation was applied by this call.
     pub const fn is_new(&self) -> bool {
         matches!(self, Self::Applied(_))
+    }
+}
+
+/// Refuses a raw ledger command that would leave the book holding a
+/// reservation the ledger no longer has — recovery checks
+/// `OrderBook::check_against` and would then refuse the database. Order
+/// holds are changed through order operations; lapsed checkout holds
+/// through `OrderBook::expire_holds` before any `ExpireDue`.
+///
+/// This guards the holds, which recovery checks; it cannot tell a raw
+/// `Ship` of allocated units from one the book knows about, so hosts keep
+/// such commands on the order path by convention.
+pub(super) fn guard_ledger_command(book: &OrderBook, cmd: &Command, now: Timestamp) -> Result<(), HostError> {
+    let tagged = |e: EntryId| e.get() >> 120 == OpId::ENTRY_TAG >> 120;
+    if tagged(cmd.entry) {
+        return Err(HostError::OrderOwned { reason: "entry ids with the order tag are the order book's" });
+    }
+    match &cmd.kind {
+        CommandKind::Commit { reservation, .. } | CommandKind::Release { reservation }
+            if tagged(*reservation) =>
+        {
+            Err(HostError::OrderOwned { reason: "the reservation is an order's hold" })
+        }
+        CommandKind::ExpireDue
+            if book.orders().any(|o| {
+                o.lines.iter().any(|l| l.holds.iter().any(|h| h.expires_at.is_some_and(|e| e <= now)))
+            }) =>
+        {
+            Err(HostError::OrderOwned { reason: "an order's checkout hold has lapsed; expire it first" })
+        }
+        _ => Ok(()),
     }
 }
 

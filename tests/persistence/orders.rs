@@ -348,6 +348,39 @@ fn a_request_key_names_one_request() {
     assert!(host.order(2_000, t, &other).unwrap().is_new());
 }
 
+#[test]
+fn raw_ledger_commands_cannot_take_an_orders_hold() {
+    let db = TempDb::new("oguard");
+    let mut host = Host::open_with_book(&db.path(), HostOptions::default(), &initial_book()).unwrap();
+    let script = script();
+    for (item, now) in script.iter().take(4) {
+        submit(&mut host, item, *now).unwrap();
+    }
+    let t = script[3].1;
+    let hold = host.book().order(OrderId::new(1)).unwrap().lines[0].holds[0];
+    let rows = host.journal().unwrap().len();
+    let release = Command::new(id(50), CommandKind::Release { reservation: hold.reservation });
+    assert!(matches!(host.submit(&release, t), Err(HostError::OrderOwned { .. })));
+    let tagged = Command::new(OpId::new(99).entry(0).unwrap(), CommandKind::ExpireDue);
+    assert!(matches!(host.submit(&tagged, t), Err(HostError::OrderOwned { .. })));
+    // A checkout hold lapses: the ledger's ExpireDue waits for the book.
+    let s = OrderSpec::new(OrderId::new(7), ChannelId::new(0))
+        .line(LineSpec::new(LineId::new(0), TEE, Qty::new(1)))
+        .hold_until(Some(Timestamp::from_unix_ms(t.as_unix_ms() + 100)));
+    host.order(70, t, &OrderOp::Place(s)).unwrap();
+    let later = Timestamp::from_unix_ms(t.as_unix_ms() + 200);
+    let expire = Command::new(id(51), CommandKind::ExpireDue);
+    assert!(matches!(host.submit(&expire, later), Err(HostError::OrderOwned { .. })));
+    assert_eq!(host.journal().unwrap().len(), rows + 1, "refused commands write nothing");
+    let done = host.order(71, later, &OrderOp::ExpireHolds).unwrap();
+    assert_eq!(done.record().events.len(), 1);
+    assert_eq!(host.book().order(OrderId::new(7)).unwrap().status, OrderStatus::Expired);
+    host.submit(&expire, later).unwrap();
+    drop(host);
+    let host = Host::open(&db.path(), HostOptions::default()).unwrap();
+    host.book().check_against(host.ledger()).unwrap();
+}
+
 // --- two writers, one hot SKU -------------------------------------------
 
 const HOT: Sku = Sku::new(0);
