@@ -1,7 +1,8 @@
 //! A host that persists an omniroute [`Ledger`] in SQLite.
 //!
 //! The library does no I/O: every change returns an [`Event`], and the host
-//! stores it. This host keeps three tables in one SQLite file:
+//! stores it. This host keeps three ledger tables in one SQLite file (and
+//! three for orders, below):
 //!
 //! - `events(seq, entry, body)`: the journal, one row per event in the order
 //!   the ledger recorded them; `entry` (the command's idempotency key) is
