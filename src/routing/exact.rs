@@ -352,6 +352,14 @@ pub(crate) fn branch_and_bound(
     order.sort_unstable();
     let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
     let dominator = dominators(c, &order);
+    let mut free = Vec::with_capacity(n);
+    let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
+    for (p, d) in dominator.iter().enumerate() {
+        match d.and_then(|a| dominated.get_mut(a)) {
+            Some(list) => list.push(p),
+            None => free.push(p),
+        }
+    }
     // suffix[p * lines + l]: the least amortised unit cost of line l over the
     // nodes at search positions p.. (NONE if none), flat for speed. The same
     // pass lays out, per search position, the node's fixed cost and unit
@@ -391,6 +399,8 @@ pub(crate) fn branch_and_bound(
             }
         }
     }
+    let pen = c.penalty.unwrap_or(NONE);
+    let outside: Vec<i128> = suffix.iter().map(|&v| v.min(pen)).collect();
     // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
     let mut base = 0i128;
     for (l, &unit) in c.lines.iter().zip(cheapest.iter()) {
@@ -428,11 +438,14 @@ pub(crate) fn branch_and_bound(
         budget: max_visits,
         gave_up: false,
         set: Vec::new(),
-        dominator,
+        free,
+        dominated,
+        outside,
+        pen,
         pos_fixed,
         pos_unit,
     };
-    let none: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
+    let none: SmallVec<[i128; 16]> = SmallVec::from_elem(NONE, nl);
     s.children(0, 0, &none)?;
     Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
 }
@@ -450,8 +463,15 @@ struct Search<'a> {
     budget: u64,
     gave_up: bool,
     set: Vec<usize>,
-    /// Per search position: a node (index) that dominates it, earlier in the search order.
-    dominator: Vec<Option<usize>>,
+    /// Search positions whose node no earlier node dominates, ascending.
+    free: Vec<usize>,
+    /// Per node index: the search positions it dominates, ascending.
+    dominated: Vec<SmallVec<[usize; 4]>>,
+    /// `outside[p * lines + l]`: the least of the penalty and the amortised
+    /// bound of line l over positions p.. (NONE if neither).
+    outside: Vec<i128>,
+    /// The penalty, NONE if there is none.
+    pen: i128,
     /// Per search position: the node's fixed cost.
     pos_fixed: Vec<i128>,
     /// `pos_unit[p * lines + l]`: the unit cost of line l at the node at search
@@ -502,54 +522,86 @@ impl Search<'_> {
         }
     }
 
-    fn children(&mut self, next: usize, fixed: i128, smin: &[Option<i128>]) -> Result<(), RoutingError> {
+    fn children(&mut self, next: usize, fixed: i128, smin: &[i128]) -> Result<(), RoutingError> {
         if self.set.len() >= self.depth {
             return Ok(());
         }
         let c = self.c;
         let more = self.set.len().saturating_add(1) < self.depth;
-        let mut child_min: SmallVec<[Option<i128>; 16]> = SmallVec::from_slice(smin);
         let nl = c.lines.len();
-        for pos in next..c.nodes.len() {
+        // Candidate positions from `next` on, ascending: the undominated ones,
+        // merged with those dominated by a member of the set (a dominated
+        // node ships only alongside its dominator: swapping it for an unused
+        // dominator makes any plan strictly cheaper). Iterating only these is
+        // the same search as testing every position's dominator.
+        let mut extra: SmallVec<[usize; 32]> = SmallVec::new();
+        for &k in &self.set {
+            if let Some(list) = self.dominated.get(k) {
+                extra.extend(list.iter().copied().filter(|&p| p >= next));
+            }
+        }
+        extra.sort_unstable();
+        let mut fi = self.free.partition_point(|&p| p < next);
+        let mut xi = 0usize;
+        let mut child_min: SmallVec<[i128; 16]> = SmallVec::from_slice(smin);
+        loop {
+            let (f, x) = (self.free.get(fi).copied(), extra.get(xi).copied());
+            let pos = match (f, x) {
+                (Some(a), Some(b)) if b < a => {
+                    xi = xi.saturating_add(1);
+                    b
+                }
+                (Some(a), _) => {
+                    fi = fi.saturating_add(1);
+                    a
+                }
+                (None, Some(b)) => {
+                    xi = xi.saturating_add(1);
+                    b
+                }
+                (None, None) => break,
+            };
             if self.gave_up {
                 return Ok(());
             }
-            // A dominated node ships only alongside its dominator: swapping
-            // it for an unused dominator makes any plan strictly cheaper.
-            if let Some(Some(a)) = self.dominator.get(pos) {
-                if !self.set.contains(a) {
-                    continue;
-                }
-            }
             let f2 = add(fixed, self.pos_fixed.get(pos).copied().unwrap_or(0))?;
-            if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
+            let best = self.best_cost().unwrap_or(NONE);
+            if add(f2, self.base).is_ok_and(|lb| lb >= best) {
                 continue;
             }
             let Some(&j) = self.order.get(pos) else { continue };
             // Cheap bound: every unit at the least of the set's unit costs, the
             // amortised cost of later nodes, or the penalty; no capacities.
+            // Stops as soon as it reaches the best cost.
             let after = pos.saturating_add(1);
+            let units =
+                self.pos_unit.get(pos.saturating_mul(nl)..after.saturating_mul(nl)).unwrap_or_default();
+            let outs = if more {
+                self.outside.get(after.saturating_mul(nl)..after.saturating_add(1).saturating_mul(nl))
+            } else {
+                None
+            };
             let mut lb = f2;
-            let mut dead = false;
-            let units = self.pos_unit.get(pos.saturating_mul(nl)..pos.saturating_add(1).saturating_mul(nl));
+            let mut pruned = false;
             for (li, l) in c.lines.iter().enumerate() {
-                let own = units.and_then(|u| u.get(li)).copied().filter(|&u| u != NONE);
-                let here = match (smin.get(li).copied().flatten(), own) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                if let Some(slot) = child_min.get_mut(li) {
-                    *slot = here;
+                let here = smin.get(li).copied().unwrap_or(NONE).min(units.get(li).copied().unwrap_or(NONE));
+                let out = outs.map_or(self.pen, |o| o.get(li).copied().unwrap_or(NONE));
+                let u = here.min(out);
+                if u == NONE {
+                    pruned = true;
+                    break;
                 }
-                let fut = if more { self.future(after, li) } else { None };
-                let best_unit = [here, fut, c.penalty].into_iter().flatten().min();
-                match best_unit {
-                    Some(u) => lb = add(lb, mul(u, l.qty)?)?,
-                    None => dead = true,
+                lb = add(lb, mul(u, l.qty)?)?;
+                if lb >= best {
+                    pruned = true;
+                    break;
                 }
             }
-            if dead || self.best_cost().is_some_and(|b| lb >= b) {
+            if pruned {
                 continue;
+            }
+            for ((slot, &a), &b) in child_min.iter_mut().zip(smin.iter()).zip(units.iter()) {
+                *slot = a.min(b);
             }
             if !self.tick() {
                 return Ok(());
@@ -613,7 +665,7 @@ impl Search<'_> {
         Ok((Some(lb), exact))
     }
 
-    fn visit(&mut self, fixed: i128, next: usize, smin: &[Option<i128>]) -> Result<(), RoutingError> {
+    fn visit(&mut self, fixed: i128, next: usize, smin: &[i128]) -> Result<(), RoutingError> {
         // The per-line relaxation first: it prunes without a flow whenever
         // the flow bound would, and is the flow bound itself in the common
         // case of distinct SKUs and no binding caps.
