@@ -137,6 +137,14 @@ pub(crate) fn eval_set(
     bound: Option<i128>,
     budget: &mut u64,
 ) -> Result<Option<Assignment>, RoutingError> {
+    if c.items.is_empty() && set.len() <= 64 && independent_lines(c, set) {
+        // As `Eval::items` at its root: one unit of budget, then the leaf.
+        if bound.is_some_and(|b| b <= 0) || *budget == 0 {
+            return Ok(None);
+        }
+        *budget = budget.saturating_sub(1);
+        return split_set(c, set, bound);
+    }
     let mut stock: Vec<SmallVec<[u64; 16]>> =
         set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
     let mut cap: Vec<u64> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
@@ -156,6 +164,72 @@ pub(crate) fn eval_set(
     };
     ev.items(0, 0)?;
     Ok(best)
+}
+
+/// Whether the lines of an order are independent problems over `set`: no
+/// two lines share a SKU and no node of `set` has a cap below the demand,
+/// so the min-cost transport splits into one problem per line.
+fn independent_lines(c: &Compiled, set: &[usize]) -> bool {
+    c.skus.len() == c.lines.len() && set.iter().all(|&k| c.nodes.get(k).is_some_and(|n| n.cap >= c.demand))
+}
+
+/// [`eval_set`] when every line splits freely and the lines are independent
+/// ([`independent_lines`]): each line takes its set nodes' stock cheapest
+/// first (ties: the earlier node in node-id order), leaving units unfilled
+/// where the penalty is not dearer, which is a min-cost transport; then the
+/// shipment cost of every node used is added. `None` when a line cannot be
+/// filled without a penalty or the cost is not below `bound`.
+///
+/// # Complexity
+///
+/// O(lines × set log set), no allocation beyond the plan's.
+fn split_set(c: &Compiled, set: &[usize], bound: Option<i128>) -> Result<Option<Assignment>, RoutingError> {
+    let mut takes: SmallVec<[(usize, usize, u64); 32]> = SmallVec::new();
+    let mut offers: SmallVec<[(i128, usize, u64); 8]> = SmallVec::new();
+    let mut cost = 0i128;
+    let mut used = 0u64;
+    for (li, l) in c.lines.iter().enumerate() {
+        offers.clear();
+        for (i, &k) in set.iter().enumerate() {
+            let Some(node) = c.nodes.get(k) else { continue };
+            let have = node.stock.get(l.sku).copied().unwrap_or(0);
+            if node.elig & bit(li) != 0 && have > 0 {
+                offers.push((node.unit.get(l.sku).copied().unwrap_or(0), i, have));
+            }
+        }
+        offers.sort_unstable();
+        let mut left = l.qty;
+        for &(u, i, have) in &offers {
+            if left == 0 || c.penalty.is_some_and(|p| p <= u) {
+                break;
+            }
+            let q = have.min(left);
+            cost = add(cost, mul(u, q)?)?;
+            left = left.saturating_sub(q);
+            takes.push((i, li, q));
+            used |= bit(i);
+        }
+        if left > 0 {
+            match c.penalty {
+                Some(p) => cost = add(cost, mul(p, left)?)?,
+                None => return Ok(None),
+            }
+        }
+    }
+    for (i, &k) in set.iter().enumerate() {
+        if used & bit(i) != 0 {
+            cost = add(cost, c.nodes.get(k).map_or(0, |n| n.fixed))?;
+        }
+    }
+    if bound.is_some_and(|b| cost >= b) {
+        return Ok(None);
+    }
+    takes.sort_unstable();
+    let allocs = takes
+        .iter()
+        .filter_map(|&(i, line, qty)| set.get(i).map(|&node| Alloc { node, line, qty }))
+        .collect();
+    Ok(Some(Assignment { cost, allocs }))
 }
 
 struct Eval<'a> {
@@ -624,8 +698,7 @@ impl Search<'_> {
     fn line_bound(&self, fixed: i128, next: usize) -> Result<(Option<i128>, bool), RoutingError> {
         let c = self.c;
         let more = self.set.len() < self.depth;
-        let exact = c.skus.len() == c.lines.len()
-            && self.set.iter().all(|&k| c.nodes.get(k).is_some_and(|n| n.cap >= c.demand));
+        let exact = independent_lines(c, &self.set);
         let mut lb = fixed;
         let mut offers: SmallVec<[(i128, u64); 8]> = SmallVec::new();
         for (li, l) in c.lines.iter().enumerate() {
@@ -709,6 +782,7 @@ const DOMINANCE_TRIES: usize = 24;
 /// moving the dominated node's units to the dominator costs strictly less
 /// (perturbed), so the optimum never opens a dominated node without its
 /// dominator.
+#[inline(never)]
 fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
     let mut want: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
     for l in &c.lines {
