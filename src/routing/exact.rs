@@ -4,7 +4,7 @@
 use smallvec::SmallVec;
 
 use super::RoutingError;
-use super::compile::{Compiled, bit};
+use super::compile::{Compiled, MAX_LINES, bit};
 use super::flow::Network;
 
 /// Units of canonical line `line` from compiled node `node`.
@@ -389,7 +389,10 @@ pub(crate) fn branch_and_bound(
     // the amortised bound and for the search order (most promising first).
     let mut usable: Vec<u64> = Vec::with_capacity(n);
     let mut alone: Vec<i128> = Vec::with_capacity(n);
-    let mut need: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
+    // A plain array (at most 64 SKUs: one per line), and the records'
+    // small vectors dereferenced once per node, keep this pass tight.
+    let mut need_buf = [0u64; MAX_LINES];
+    let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
     for node in &c.nodes {
         need.iter_mut().for_each(|v| *v = 0);
         for (li, l) in c.lines.iter().enumerate() {
@@ -401,11 +404,12 @@ pub(crate) fn branch_and_bound(
         }
         let mut units = 0u64;
         let mut cost = node.fixed;
-        for (s, (&have, &want)) in node.stock.iter().zip(need.iter()).enumerate() {
+        let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
+        for ((&have, &want), &u) in stock.iter().zip(need.iter()).zip(unit.iter()) {
             let q = want.min(have);
             if q > 0 {
                 units = units.saturating_add(q);
-                cost = add(cost, mul(node.unit.get(s).copied().unwrap_or(0), q)?)?;
+                cost = add(cost, mul(u, q)?)?;
             }
         }
         usable.push(units.min(node.cap).max(1));
@@ -415,11 +419,7 @@ pub(crate) fn branch_and_bound(
     // only orders the search), then index — both independent of input order.
     let mut order: Vec<(i128, usize)> = (0..n)
         .map(|k| {
-            let per = alone
-                .get(k)
-                .copied()
-                .unwrap_or(0)
-                .checked_div(i128::from(usable.get(k).copied().unwrap_or(1)));
+            let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
             (per.unwrap_or(i128::MAX), k)
         })
         .collect();
@@ -455,11 +455,12 @@ pub(crate) fn branch_and_bound(
             *f = node.fixed;
         }
         let u = usable.get(j).copied().unwrap_or(1);
-        let share = node.fixed.checked_div(i128::from(u)).unwrap_or(node.fixed);
+        let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
+        let units = node.unit.as_slice();
         for (li, l) in c.lines.iter().enumerate() {
             let mut v = suffix.get(below.saturating_add(li)).copied().unwrap_or(NONE);
             if node.elig & bit(li) != 0 {
-                let unit = node.unit.get(l.sku).copied().unwrap_or(0);
+                let unit = units.get(l.sku).copied().unwrap_or(0);
                 v = v.min(add(unit, share)?);
                 if let Some(slot) = pos_unit.get_mut(at.saturating_add(li)) {
                     *slot = unit;
@@ -770,6 +771,15 @@ impl Search<'_> {
     }
 }
 
+/// `a / b` rounded down for `a ≥ 0`, in 64 bits when both fit (128-bit
+/// division is a slow library call); `None` when `b` is 0.
+fn div_floor(a: i128, b: u64) -> Option<i128> {
+    match u64::try_from(a) {
+        Ok(x) => x.checked_div(b).map(i128::from),
+        Err(_) => a.checked_div(i128::from(b)),
+    }
+}
+
 /// How many earlier nodes eligible for its first line each node is compared
 /// with when looking for a dominator (bounds the O(nodes²) pairwise check).
 const DOMINANCE_TRIES: usize = 24;
@@ -801,6 +811,7 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
             out.push(None);
             continue;
         };
+        let (ub, sb) = (nb.unit.as_slice(), nb.stock.as_slice());
         let first = nb.elig.trailing_zeros() as usize;
         let mut found = None;
         if let Some(list) = by_line.get(first) {
@@ -810,14 +821,13 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
                     continue;
                 }
                 let Some(na) = c.nodes.get(a) else { continue };
+                let (ua, sa) = (na.unit.as_slice(), na.stock.as_slice());
                 let ok =
                     c.lines.iter().enumerate().filter(|(li, _)| nb.elig & bit(*li) != 0).all(|(_, l)| {
                         let s = l.sku;
                         let need = want.get(s).copied().unwrap_or(0);
-                        let (ua, ub) =
-                            (na.unit.get(s).copied().unwrap_or(0), nb.unit.get(s).copied().unwrap_or(0));
-                        let (sa, sb) =
-                            (na.stock.get(s).copied().unwrap_or(0), nb.stock.get(s).copied().unwrap_or(0));
+                        let (ua, ub) = (ua.get(s).copied().unwrap_or(0), ub.get(s).copied().unwrap_or(0));
+                        let (sa, sb) = (sa.get(s).copied().unwrap_or(0), sb.get(s).copied().unwrap_or(0));
                         ua <= ub && sa >= sb.min(need)
                     });
                 if ok {

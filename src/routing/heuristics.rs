@@ -245,12 +245,13 @@ fn simulate_split(
     let mut cp = node.cap;
     let mut cost = node.fixed;
     let mut units = 0u64;
+    let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
     for (li, l) in c.lines.iter().enumerate() {
         if node.elig & bit(li) == 0 {
             continue;
         }
         let want = left.get(li).copied().unwrap_or(0);
-        let have = node.stock.get(l.sku).copied().unwrap_or(0);
+        let have = stock.get(l.sku).copied().unwrap_or(0);
         let q = want.min(have).min(cp);
         if q == 0 {
             continue;
@@ -259,7 +260,7 @@ fn simulate_split(
         if let Some(r) = record.as_deref_mut() {
             r.push(Alloc { node: k, line: li, qty: q });
         }
-        let u = node.unit.get(l.sku).copied().unwrap_or(0);
+        let u = unit.get(l.sku).copied().unwrap_or(0);
         cost = cost.checked_add(super::compile::mul128(u, i128::from(q)).ok_or_else(ovf)?).ok_or_else(ovf)?;
         units = units.saturating_add(q);
     }
