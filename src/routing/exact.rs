@@ -1,5 +1,20 @@
 //! The exact engine: evaluation of a fixed node set, lower bounds, and the
 //! branch-and-bound over node sets.
+//!
+//! # Complexity
+//!
+//! For n candidate nodes and l lines, the search's setup is O(n × l) plus a
+//! sort, O(n log n): one pass for what each node could ship alone, the
+//! search order, dominance (each node against at most `DOMINANCE_TRIES`
+//! earlier ones), the amortised suffix bounds, and the seeds (best single
+//! node; the greedy set cover, O(shipments × n × l)). The search itself is
+//! exponential in the worst case and bounded by the visit limit; per visited
+//! set it costs O(candidates × l) for the children's cheap bounds, where the
+//! candidates are only the undominated positions plus those dominated by a
+//! member of the set, and each child's bound stops at the incumbent. A set
+//! is evaluated exactly: with freely splitting lines of distinct SKUs and no
+//! binding cap, in O(l × set log set) per line cheapest first; otherwise by
+//! exhaustive whole-item assignment and a min-cost flow.
 
 use smallvec::SmallVec;
 
@@ -365,9 +380,15 @@ pub(crate) struct Outcome {
 /// # Complexity
 ///
 /// Worst case exponential in the number of candidate nodes (bounded by the
-/// visit limit); each visit solves a min-cost flow on O(set × SKUs + lines)
-/// vertices. Lower bounds (linear relaxation of the fixed costs, amortised
-/// over each node's usable capacity) prune almost every set on real orders.
+/// visit limit). Per visited set: the cheap bound of each candidate child
+/// (only undominated positions and those dominated by a set member are
+/// iterated; each bound stops as soon as it reaches the incumbent), a
+/// per-line relaxation, the min-cost-flow bound only when the relaxation is
+/// not exact, and the set's exact evaluation (per line, cheapest first, when
+/// lines split freely and are independent; else whole-item enumeration and a
+/// flow). Lower bounds (linear relaxation of the fixed costs, amortised over
+/// each node's usable capacity) prune almost every set on real orders. The
+/// setup is O(n × lines + n log n) for n candidates (see the module docs).
 pub(crate) fn branch_and_bound(
     c: &Compiled,
     seed: Option<Assignment>,
