@@ -1,10 +1,25 @@
 //! The exact engine: evaluation of a fixed node set, lower bounds, and the
 //! branch-and-bound over node sets.
+//!
+//! # Complexity
+//!
+//! For n candidate nodes and l lines, the search's setup is O(n × l) plus a
+//! sort, O(n log n): one pass for what each node could ship alone, the
+//! search order, dominance (each node against at most `DOMINANCE_TRIES`
+//! earlier ones), the amortised suffix bounds, and the seeds (best single
+//! node; the greedy set cover, O(shipments × n × l)). The search itself is
+//! exponential in the worst case and bounded by the visit limit; per visited
+//! set it costs O(candidates × l) for the children's cheap bounds, where the
+//! candidates are only the undominated positions plus those dominated by a
+//! member of the set, and each child's bound stops at the incumbent. A set
+//! is evaluated exactly: with freely splitting lines of distinct SKUs and no
+//! binding cap, in O(l × set log set) per line cheapest first; otherwise by
+//! exhaustive whole-item assignment and a min-cost flow.
 
 use smallvec::SmallVec;
 
 use super::RoutingError;
-use super::compile::{Compiled, bit};
+use super::compile::{Compiled, MAX_LINES, bit};
 use super::flow::Network;
 
 /// Units of canonical line `line` from compiled node `node`.
@@ -137,6 +152,14 @@ pub(crate) fn eval_set(
     bound: Option<i128>,
     budget: &mut u64,
 ) -> Result<Option<Assignment>, RoutingError> {
+    if c.items.is_empty() && set.len() <= 64 && independent_lines(c, set) {
+        // As `Eval::items` at its root: one unit of budget, then the leaf.
+        if bound.is_some_and(|b| b <= 0) || *budget == 0 {
+            return Ok(None);
+        }
+        *budget = budget.saturating_sub(1);
+        return split_set(c, set, bound);
+    }
     let mut stock: Vec<SmallVec<[u64; 16]>> =
         set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
     let mut cap: Vec<u64> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
@@ -156,6 +179,72 @@ pub(crate) fn eval_set(
     };
     ev.items(0, 0)?;
     Ok(best)
+}
+
+/// Whether the lines of an order are independent problems over `set`: no
+/// two lines share a SKU and no node of `set` has a cap below the demand,
+/// so the min-cost transport splits into one problem per line.
+fn independent_lines(c: &Compiled, set: &[usize]) -> bool {
+    c.skus.len() == c.lines.len() && set.iter().all(|&k| c.nodes.get(k).is_some_and(|n| n.cap >= c.demand))
+}
+
+/// [`eval_set`] when every line splits freely and the lines are independent
+/// ([`independent_lines`]): each line takes its set nodes' stock cheapest
+/// first (ties: the earlier node in node-id order), leaving units unfilled
+/// where the penalty is not dearer, which is a min-cost transport; then the
+/// shipment cost of every node used is added. `None` when a line cannot be
+/// filled without a penalty or the cost is not below `bound`.
+///
+/// # Complexity
+///
+/// O(lines × set log set), no allocation beyond the plan's.
+fn split_set(c: &Compiled, set: &[usize], bound: Option<i128>) -> Result<Option<Assignment>, RoutingError> {
+    let mut takes: SmallVec<[(usize, usize, u64); 32]> = SmallVec::new();
+    let mut offers: SmallVec<[(i128, usize, u64); 8]> = SmallVec::new();
+    let mut cost = 0i128;
+    let mut used = 0u64;
+    for (li, l) in c.lines.iter().enumerate() {
+        offers.clear();
+        for (i, &k) in set.iter().enumerate() {
+            let Some(node) = c.nodes.get(k) else { continue };
+            let have = node.stock.get(l.sku).copied().unwrap_or(0);
+            if node.elig & bit(li) != 0 && have > 0 {
+                offers.push((node.unit.get(l.sku).copied().unwrap_or(0), i, have));
+            }
+        }
+        offers.sort_unstable();
+        let mut left = l.qty;
+        for &(u, i, have) in &offers {
+            if left == 0 || c.penalty.is_some_and(|p| p <= u) {
+                break;
+            }
+            let q = have.min(left);
+            cost = add(cost, mul(u, q)?)?;
+            left = left.saturating_sub(q);
+            takes.push((i, li, q));
+            used |= bit(i);
+        }
+        if left > 0 {
+            match c.penalty {
+                Some(p) => cost = add(cost, mul(p, left)?)?,
+                None => return Ok(None),
+            }
+        }
+    }
+    for (i, &k) in set.iter().enumerate() {
+        if used & bit(i) != 0 {
+            cost = add(cost, c.nodes.get(k).map_or(0, |n| n.fixed))?;
+        }
+    }
+    if bound.is_some_and(|b| cost >= b) {
+        return Ok(None);
+    }
+    takes.sort_unstable();
+    let allocs = takes
+        .iter()
+        .filter_map(|&(i, line, qty)| set.get(i).map(|&node| Alloc { node, line, qty }))
+        .collect();
+    Ok(Some(Assignment { cost, allocs }))
 }
 
 struct Eval<'a> {
@@ -291,9 +380,15 @@ pub(crate) struct Outcome {
 /// # Complexity
 ///
 /// Worst case exponential in the number of candidate nodes (bounded by the
-/// visit limit); each visit solves a min-cost flow on O(set × SKUs + lines)
-/// vertices. Lower bounds (linear relaxation of the fixed costs, amortised
-/// over each node's usable capacity) prune almost every set on real orders.
+/// visit limit). Per visited set: the cheap bound of each candidate child
+/// (only undominated positions and those dominated by a set member are
+/// iterated; each bound stops as soon as it reaches the incumbent), a
+/// per-line relaxation, the min-cost-flow bound only when the relaxation is
+/// not exact, and the set's exact evaluation (per line, cheapest first, when
+/// lines split freely and are independent; else whole-item enumeration and a
+/// flow). Lower bounds (linear relaxation of the fixed costs, amortised over
+/// each node's usable capacity) prune almost every set on real orders. The
+/// setup is O(n × lines + n log n) for n candidates (see the module docs).
 pub(crate) fn branch_and_bound(
     c: &Compiled,
     seed: Option<Assignment>,
@@ -315,7 +410,10 @@ pub(crate) fn branch_and_bound(
     // the amortised bound and for the search order (most promising first).
     let mut usable: Vec<u64> = Vec::with_capacity(n);
     let mut alone: Vec<i128> = Vec::with_capacity(n);
-    let mut need: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
+    // A plain array (at most 64 SKUs: one per line), and the records'
+    // small vectors dereferenced once per node, keep this pass tight.
+    let mut need_buf = [0u64; MAX_LINES];
+    let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
     for node in &c.nodes {
         need.iter_mut().for_each(|v| *v = 0);
         for (li, l) in c.lines.iter().enumerate() {
@@ -327,11 +425,12 @@ pub(crate) fn branch_and_bound(
         }
         let mut units = 0u64;
         let mut cost = node.fixed;
-        for (s, (&have, &want)) in node.stock.iter().zip(need.iter()).enumerate() {
+        let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
+        for ((&have, &want), &u) in stock.iter().zip(need.iter()).zip(unit.iter()) {
             let q = want.min(have);
             if q > 0 {
                 units = units.saturating_add(q);
-                cost = add(cost, mul(node.unit.get(s).copied().unwrap_or(0), q)?)?;
+                cost = add(cost, mul(u, q)?)?;
             }
         }
         usable.push(units.min(node.cap).max(1));
@@ -341,17 +440,21 @@ pub(crate) fn branch_and_bound(
     // only orders the search), then index — both independent of input order.
     let mut order: Vec<(i128, usize)> = (0..n)
         .map(|k| {
-            let per = alone
-                .get(k)
-                .copied()
-                .unwrap_or(0)
-                .checked_div(i128::from(usable.get(k).copied().unwrap_or(1)));
+            let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
             (per.unwrap_or(i128::MAX), k)
         })
         .collect();
     order.sort_unstable();
     let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
     let dominator = dominators(c, &order);
+    let mut free = Vec::with_capacity(n);
+    let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
+    for (p, d) in dominator.iter().enumerate() {
+        match d.and_then(|a| dominated.get_mut(a)) {
+            Some(list) => list.push(p),
+            None => free.push(p),
+        }
+    }
     // suffix[p * lines + l]: the least amortised unit cost of line l over the
     // nodes at search positions p.. (NONE if none), flat for speed. The same
     // pass lays out, per search position, the node's fixed cost and unit
@@ -373,11 +476,12 @@ pub(crate) fn branch_and_bound(
             *f = node.fixed;
         }
         let u = usable.get(j).copied().unwrap_or(1);
-        let share = node.fixed.checked_div(i128::from(u)).unwrap_or(node.fixed);
+        let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
+        let units = node.unit.as_slice();
         for (li, l) in c.lines.iter().enumerate() {
             let mut v = suffix.get(below.saturating_add(li)).copied().unwrap_or(NONE);
             if node.elig & bit(li) != 0 {
-                let unit = node.unit.get(l.sku).copied().unwrap_or(0);
+                let unit = units.get(l.sku).copied().unwrap_or(0);
                 v = v.min(add(unit, share)?);
                 if let Some(slot) = pos_unit.get_mut(at.saturating_add(li)) {
                     *slot = unit;
@@ -391,6 +495,8 @@ pub(crate) fn branch_and_bound(
             }
         }
     }
+    let pen = c.penalty.unwrap_or(NONE);
+    let outside: Vec<i128> = suffix.iter().map(|&v| v.min(pen)).collect();
     // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
     let mut base = 0i128;
     for (l, &unit) in c.lines.iter().zip(cheapest.iter()) {
@@ -428,11 +534,14 @@ pub(crate) fn branch_and_bound(
         budget: max_visits,
         gave_up: false,
         set: Vec::new(),
-        dominator,
+        free,
+        dominated,
+        outside,
+        pen,
         pos_fixed,
         pos_unit,
     };
-    let none: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
+    let none: SmallVec<[i128; 16]> = SmallVec::from_elem(NONE, nl);
     s.children(0, 0, &none)?;
     Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
 }
@@ -450,8 +559,15 @@ struct Search<'a> {
     budget: u64,
     gave_up: bool,
     set: Vec<usize>,
-    /// Per search position: a node (index) that dominates it, earlier in the search order.
-    dominator: Vec<Option<usize>>,
+    /// Search positions whose node no earlier node dominates, ascending.
+    free: Vec<usize>,
+    /// Per node index: the search positions it dominates, ascending.
+    dominated: Vec<SmallVec<[usize; 4]>>,
+    /// `outside[p * lines + l]`: the least of the penalty and the amortised
+    /// bound of line l over positions p.. (NONE if neither).
+    outside: Vec<i128>,
+    /// The penalty, NONE if there is none.
+    pen: i128,
     /// Per search position: the node's fixed cost.
     pos_fixed: Vec<i128>,
     /// `pos_unit[p * lines + l]`: the unit cost of line l at the node at search
@@ -502,54 +618,86 @@ impl Search<'_> {
         }
     }
 
-    fn children(&mut self, next: usize, fixed: i128, smin: &[Option<i128>]) -> Result<(), RoutingError> {
+    fn children(&mut self, next: usize, fixed: i128, smin: &[i128]) -> Result<(), RoutingError> {
         if self.set.len() >= self.depth {
             return Ok(());
         }
         let c = self.c;
         let more = self.set.len().saturating_add(1) < self.depth;
-        let mut child_min: SmallVec<[Option<i128>; 16]> = SmallVec::from_slice(smin);
         let nl = c.lines.len();
-        for pos in next..c.nodes.len() {
+        // Candidate positions from `next` on, ascending: the undominated ones,
+        // merged with those dominated by a member of the set (a dominated
+        // node ships only alongside its dominator: swapping it for an unused
+        // dominator makes any plan strictly cheaper). Iterating only these is
+        // the same search as testing every position's dominator.
+        let mut extra: SmallVec<[usize; 32]> = SmallVec::new();
+        for &k in &self.set {
+            if let Some(list) = self.dominated.get(k) {
+                extra.extend(list.iter().copied().filter(|&p| p >= next));
+            }
+        }
+        extra.sort_unstable();
+        let mut fi = self.free.partition_point(|&p| p < next);
+        let mut xi = 0usize;
+        let mut child_min: SmallVec<[i128; 16]> = SmallVec::from_slice(smin);
+        loop {
+            let (f, x) = (self.free.get(fi).copied(), extra.get(xi).copied());
+            let pos = match (f, x) {
+                (Some(a), Some(b)) if b < a => {
+                    xi = xi.saturating_add(1);
+                    b
+                }
+                (Some(a), _) => {
+                    fi = fi.saturating_add(1);
+                    a
+                }
+                (None, Some(b)) => {
+                    xi = xi.saturating_add(1);
+                    b
+                }
+                (None, None) => break,
+            };
             if self.gave_up {
                 return Ok(());
             }
-            // A dominated node ships only alongside its dominator: swapping
-            // it for an unused dominator makes any plan strictly cheaper.
-            if let Some(Some(a)) = self.dominator.get(pos) {
-                if !self.set.contains(a) {
-                    continue;
-                }
-            }
             let f2 = add(fixed, self.pos_fixed.get(pos).copied().unwrap_or(0))?;
-            if self.best_cost().is_some_and(|b| add(f2, self.base).is_ok_and(|lb| lb >= b)) {
+            let best = self.best_cost().unwrap_or(NONE);
+            if add(f2, self.base).is_ok_and(|lb| lb >= best) {
                 continue;
             }
             let Some(&j) = self.order.get(pos) else { continue };
             // Cheap bound: every unit at the least of the set's unit costs, the
             // amortised cost of later nodes, or the penalty; no capacities.
+            // Stops as soon as it reaches the best cost.
             let after = pos.saturating_add(1);
+            let units =
+                self.pos_unit.get(pos.saturating_mul(nl)..after.saturating_mul(nl)).unwrap_or_default();
+            let outs = if more {
+                self.outside.get(after.saturating_mul(nl)..after.saturating_add(1).saturating_mul(nl))
+            } else {
+                None
+            };
             let mut lb = f2;
-            let mut dead = false;
-            let units = self.pos_unit.get(pos.saturating_mul(nl)..pos.saturating_add(1).saturating_mul(nl));
+            let mut pruned = false;
             for (li, l) in c.lines.iter().enumerate() {
-                let own = units.and_then(|u| u.get(li)).copied().filter(|&u| u != NONE);
-                let here = match (smin.get(li).copied().flatten(), own) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                if let Some(slot) = child_min.get_mut(li) {
-                    *slot = here;
+                let here = smin.get(li).copied().unwrap_or(NONE).min(units.get(li).copied().unwrap_or(NONE));
+                let out = outs.map_or(self.pen, |o| o.get(li).copied().unwrap_or(NONE));
+                let u = here.min(out);
+                if u == NONE {
+                    pruned = true;
+                    break;
                 }
-                let fut = if more { self.future(after, li) } else { None };
-                let best_unit = [here, fut, c.penalty].into_iter().flatten().min();
-                match best_unit {
-                    Some(u) => lb = add(lb, mul(u, l.qty)?)?,
-                    None => dead = true,
+                lb = add(lb, mul(u, l.qty)?)?;
+                if lb >= best {
+                    pruned = true;
+                    break;
                 }
             }
-            if dead || self.best_cost().is_some_and(|b| lb >= b) {
+            if pruned {
                 continue;
+            }
+            for ((slot, &a), &b) in child_min.iter_mut().zip(smin.iter()).zip(units.iter()) {
+                *slot = a.min(b);
             }
             if !self.tick() {
                 return Ok(());
@@ -572,8 +720,7 @@ impl Search<'_> {
     fn line_bound(&self, fixed: i128, next: usize) -> Result<(Option<i128>, bool), RoutingError> {
         let c = self.c;
         let more = self.set.len() < self.depth;
-        let exact = c.skus.len() == c.lines.len()
-            && self.set.iter().all(|&k| c.nodes.get(k).is_some_and(|n| n.cap >= c.demand));
+        let exact = independent_lines(c, &self.set);
         let mut lb = fixed;
         let mut offers: SmallVec<[(i128, u64); 8]> = SmallVec::new();
         for (li, l) in c.lines.iter().enumerate() {
@@ -613,7 +760,7 @@ impl Search<'_> {
         Ok((Some(lb), exact))
     }
 
-    fn visit(&mut self, fixed: i128, next: usize, smin: &[Option<i128>]) -> Result<(), RoutingError> {
+    fn visit(&mut self, fixed: i128, next: usize, smin: &[i128]) -> Result<(), RoutingError> {
         // The per-line relaxation first: it prunes without a flow whenever
         // the flow bound would, and is the flow bound itself in the common
         // case of distinct SKUs and no binding caps.
@@ -645,6 +792,15 @@ impl Search<'_> {
     }
 }
 
+/// `a / b` rounded down for `a ≥ 0`, in 64 bits when both fit (128-bit
+/// division is a slow library call); `None` when `b` is 0.
+fn div_floor(a: i128, b: u64) -> Option<i128> {
+    match u64::try_from(a) {
+        Ok(x) => x.checked_div(b).map(i128::from),
+        Err(_) => a.checked_div(i128::from(b)),
+    }
+}
+
 /// How many earlier nodes eligible for its first line each node is compared
 /// with when looking for a dominator (bounds the O(nodes²) pairwise check).
 const DOMINANCE_TRIES: usize = 24;
@@ -657,6 +813,7 @@ const DOMINANCE_TRIES: usize = 24;
 /// moving the dominated node's units to the dominator costs strictly less
 /// (perturbed), so the optimum never opens a dominated node without its
 /// dominator.
+#[inline(never)]
 fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
     let mut want: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
     for l in &c.lines {
@@ -675,6 +832,7 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
             out.push(None);
             continue;
         };
+        let (ub, sb) = (nb.unit.as_slice(), nb.stock.as_slice());
         let first = nb.elig.trailing_zeros() as usize;
         let mut found = None;
         if let Some(list) = by_line.get(first) {
@@ -684,14 +842,13 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
                     continue;
                 }
                 let Some(na) = c.nodes.get(a) else { continue };
+                let (ua, sa) = (na.unit.as_slice(), na.stock.as_slice());
                 let ok =
                     c.lines.iter().enumerate().filter(|(li, _)| nb.elig & bit(*li) != 0).all(|(_, l)| {
                         let s = l.sku;
                         let need = want.get(s).copied().unwrap_or(0);
-                        let (ua, ub) =
-                            (na.unit.get(s).copied().unwrap_or(0), nb.unit.get(s).copied().unwrap_or(0));
-                        let (sa, sb) =
-                            (na.stock.get(s).copied().unwrap_or(0), nb.stock.get(s).copied().unwrap_or(0));
+                        let (ua, ub) = (ua.get(s).copied().unwrap_or(0), ub.get(s).copied().unwrap_or(0));
+                        let (sa, sb) = (sa.get(s).copied().unwrap_or(0), sb.get(s).copied().unwrap_or(0));
                         ua <= ub && sa >= sb.min(need)
                     });
                 if ok {

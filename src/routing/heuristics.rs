@@ -163,20 +163,22 @@ impl Strategy for LocalSearch {
 
 /// What node `k` would ship now: (cost, units, items taken), recording the
 /// allocations when asked.
-#[allow(clippy::too_many_arguments)]
 fn simulate(
     c: &Compiled,
     k: usize,
-    stock: &[SmallVec<[u64; 16]>],
-    cap: &[u64],
     left: &[u64],
     items_done: u64,
     mut record: Option<&mut Vec<Alloc>>,
 ) -> Result<(i128, u64, u64), RoutingError> {
     let ovf = || RoutingError::overflow("plan cost");
     let Some(node) = c.nodes.get(k) else { return Ok((0, 0, 0)) };
-    let mut st = stock.get(k).cloned().unwrap_or_default();
-    let mut cp = cap.get(k).copied().unwrap_or(0);
+    // Without items and with one line per SKU, no two takes share a stock
+    // entry, so the node's row is read as is (the common case; no copy).
+    if c.items.is_empty() && c.skus.len() == c.lines.len() {
+        return simulate_split(c, k, node, left, record);
+    }
+    let mut st: SmallVec<[u64; 16]> = SmallVec::from_slice(&node.stock);
+    let mut cp = node.cap;
     let mut cost = node.fixed;
     let mut units = 0u64;
     let mut took_items = 0u64;
@@ -231,24 +233,65 @@ fn simulate(
     Ok((cost, units, took_items))
 }
 
-/// The greedy set cover's allocations.
+/// [`simulate`] for orders whose lines split freely and have distinct SKUs.
+fn simulate_split(
+    c: &Compiled,
+    k: usize,
+    node: &super::compile::CNode,
+    left: &[u64],
+    mut record: Option<&mut Vec<Alloc>>,
+) -> Result<(i128, u64, u64), RoutingError> {
+    let ovf = || RoutingError::overflow("plan cost");
+    let mut cp = node.cap;
+    let mut cost = node.fixed;
+    let mut units = 0u64;
+    let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
+    for (li, l) in c.lines.iter().enumerate() {
+        if node.elig & bit(li) == 0 {
+            continue;
+        }
+        let want = left.get(li).copied().unwrap_or(0);
+        let have = stock.get(l.sku).copied().unwrap_or(0);
+        let q = want.min(have).min(cp);
+        if q == 0 {
+            continue;
+        }
+        cp = cp.saturating_sub(q);
+        if let Some(r) = record.as_deref_mut() {
+            r.push(Alloc { node: k, line: li, qty: q });
+        }
+        let u = unit.get(l.sku).copied().unwrap_or(0);
+        cost = cost.checked_add(super::compile::mul128(u, i128::from(q)).ok_or_else(ovf)?).ok_or_else(ovf)?;
+        units = units.saturating_add(q);
+    }
+    Ok((cost, units, 0))
+}
+
+/// The greedy set cover's allocations. A node opens at most once and is
+/// never considered again, so simulations read the compiled stock and caps.
 pub(crate) fn greedy(c: &Compiled) -> Result<Vec<Alloc>, RoutingError> {
     let ovf = || RoutingError::overflow("plan cost");
-    let mut stock: Vec<SmallVec<[u64; 16]>> = c.nodes.iter().map(|n| n.stock.clone()).collect();
-    let mut cap: Vec<u64> = c.nodes.iter().map(|n| n.cap).collect();
     let mut left: SmallVec<[u64; 16]> = c.lines.iter().map(|l| l.qty).collect();
     let mut items_done = 0u64; // item bitmask by item index
     let mut open = vec![false; c.nodes.len()];
     let mut nopen = 0usize;
     let mut allocs = Vec::new();
     while nopen < c.max_ship && left.iter().any(|&q| q > 0) {
+        // Lines with units left (an item's lines count until it is taken);
+        // a node eligible for none of them would ship nothing.
+        let mut pending = 0u64;
+        for (li, &q) in left.iter().enumerate() {
+            if q > 0 {
+                pending |= bit(li);
+            }
+        }
         // (cost, units, node)
         let mut pick: Option<(i128, u64, usize)> = None;
         for k in 0..c.nodes.len() {
-            if open.get(k).copied().unwrap_or(true) {
+            if open.get(k).copied().unwrap_or(true) || c.nodes.get(k).is_none_or(|n| n.elig & pending == 0) {
                 continue;
             }
-            let (cost, units, _) = simulate(c, k, &stock, &cap, &left, items_done, None)?;
+            let (cost, units, _) = simulate(c, k, &left, items_done, None)?;
             if units == 0 {
                 continue;
             }
@@ -271,20 +314,13 @@ pub(crate) fn greedy(c: &Compiled) -> Result<Vec<Alloc>, RoutingError> {
             }
         }
         let mut got = Vec::new();
-        let (_, _, took) = simulate(c, k, &stock, &cap, &left, items_done, Some(&mut got))?;
+        let (_, _, took) = simulate(c, k, &left, items_done, Some(&mut got))?;
         if let Some(o) = open.get_mut(k) {
             *o = true;
         }
         nopen = nopen.saturating_add(1);
         items_done |= took;
         for a in got {
-            let sku = c.lines.get(a.line).map_or(0, |l| l.sku);
-            if let Some(v) = stock.get_mut(k).and_then(|s| s.get_mut(sku)) {
-                *v = v.saturating_sub(a.qty);
-            }
-            if let Some(v) = cap.get_mut(k) {
-                *v = v.saturating_sub(a.qty);
-            }
             if let Some(v) = left.get_mut(a.line) {
                 *v = v.saturating_sub(a.qty);
             }

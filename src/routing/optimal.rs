@@ -37,7 +37,9 @@ use crate::model::{Money, NodeId, Sku};
 /// the set or left unfilled by a depth-first search, and the freely
 /// splitting lines then go by an exact min-cost flow (lines of one SKU share
 /// the node's stock, `max_units` caps the node, the penalty is a dummy
-/// source). `ship_complete` is solved directly: each node that can ship the
+/// source) — or, when every line splits freely, no two lines share a SKU and
+/// no node of the set has a cap below the demand, line by line from the
+/// set's cheapest stock, which is that flow's optimum without building it). `ship_complete` is solved directly: each node that can ship the
 /// whole order alone, or nothing.
 ///
 /// # Tie-break
@@ -60,9 +62,12 @@ use crate::model::{Money, NodeId, Sku};
 ///
 /// # Complexity
 ///
-/// O(nodes × lines) to compile; the search is exponential in the worst case
-/// but bounded by the visit limit, and each visit is a min-cost flow on
-/// O(set × SKUs + lines) vertices.
+/// O(nodes × lines) to compile, O(candidates × lines + candidates log
+/// candidates) to set the search up; the search is exponential in the worst
+/// case but bounded by the visit limit; each visit costs O(candidates ×
+/// lines) for its children's capacity-free bounds (dominated candidates are
+/// skipped without a test) and at most a min-cost flow on O(set × SKUs +
+/// lines) vertices.
 ///
 /// # Example
 ///
