@@ -117,7 +117,13 @@ impl Router for ZoneRouter<'_> {
                 return nothing_ships(self.strategy.name(), problem, penalty);
             }
         }
-        let nodes = z.nodes.iter().filter(|n| problem.nodes.iter().any(|c| c.id == n.id)).cloned().collect();
+        // The book's candidates come in the network's order: sorted by id.
+        let nodes = z
+            .nodes
+            .iter()
+            .filter(|n| problem.nodes.binary_search_by_key(&n.id, |c| c.id).is_ok())
+            .cloned()
+            .collect();
         let mut asked = 0_u64;
         let lines = problem
             .lines
