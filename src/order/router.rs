@@ -19,6 +19,12 @@ use crate::routing::{Availability, Optimal, Plan, RouteOptions, RoutingError, Ro
 /// than asked or available — the book checks that and rejects the operation
 /// otherwise ([`OrderError::InvalidPlan`]), with nothing applied.
 ///
+/// The problem's lines carry the units the book asks for now. Units no
+/// candidate node holds at all were already left out (they stay open and
+/// are listed as unfilled), so a line may ask for less than the order's
+/// open units — a router enforcing all-or-nothing rules (ship complete)
+/// compares `problem.lines` with the `order`'s lines.
+///
 /// Every [`Strategy`] is a router that routes the problem as it is; the
 /// default is [`Optimal`]. Both traits have `name` and `route`: where both
 /// are in scope, call a strategy as `Strategy::route(&s, …)`.
