@@ -193,8 +193,8 @@ impl OrderBook {
     /// priority class the [`Fairness`] rule first sets each line's quota
     /// from the class's demand and supply per SKU (the availability view
     /// summed over the nodes eligible for at least one of the class's
-    /// orders of that SKU); each order is then routed
-    /// for its quota. Units beyond the quota or that no eligible node can
+    /// orders of that SKU); each order is then routed (by the
+    /// [`Sourcing`](super::Sourcing)'s router) for its quota. Units beyond the quota or that no eligible node can
     /// ship stay open and are listed in `unfilled` — a batch never fails for
     /// lack of stock. Orders over the risk limits are placed on risk hold.
     ///
