@@ -3,14 +3,18 @@
 //! 2,000-order scenario per strategy, each iteration on a fresh copy of the
 //! starting ledger (copied outside the timed section) — the same through
 //! the ATP fulfiller (`sim/atp/<strategy>/2000-orders`, routing over each
-//! order's channel ATP with the views fed every event), and
-//! `sim/generate/20000-orders`, the default scenario's generation.
+//! order's channel ATP with the views fed every event), through the order
+//! fulfiller per strategy (`sim/order/<strategy>/2000-orders`: the order
+//! book's place / release / ship / cancel / record return over the ATP
+//! views, the examples' default), and `sim/generate/20000-orders`, the
+//! default scenario's generation.
 
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion};
 use omniroute::sim::{
-    AtpFulfiller, LedgerFulfiller, NoObserver, Scenario, ScenarioParams, SimOptions, SimStrategy, simulate,
+    AtpFulfiller, LedgerFulfiller, NoObserver, OrderFulfiller, Scenario, ScenarioParams, SimOptions,
+    SimStrategy, simulate,
 };
 
 pub(crate) fn benches(c: &mut Criterion) {
@@ -44,6 +48,22 @@ pub(crate) fn benches(c: &mut Criterion) {
                     let m = simulate(&scenario, &strategy, &mut f, &options, &mut NoObserver).unwrap();
                     assert_eq!(m.orders, 2_000);
                     assert!(m.units_shipped > 0);
+                    f
+                },
+                BatchSize::PerIteration,
+            );
+        });
+    }
+    let order = OrderFulfiller::for_scenario(&scenario).unwrap();
+    for strategy in SimStrategy::all() {
+        g.bench_function(format!("order/{}/2000-orders", strategy.name()), |b| {
+            b.iter_batched(
+                || order.clone(),
+                |mut f| {
+                    let m = simulate(&scenario, &strategy, &mut f, &options, &mut NoObserver).unwrap();
+                    assert_eq!(m.orders, 2_000);
+                    assert!(m.units_shipped > 0);
+                    assert_eq!(f.book().orders().count() as u64, m.orders - m.route_errors);
                     f
                 },
                 BatchSize::PerIteration,

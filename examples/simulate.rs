@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release --example simulate -- [--orders N] [--seed S] [--skus N] [--stores N]
-//!     [--days N] [--strategies a,b,...] [--fulfiller atp|ledger] [--out DIR] [--no-static]
+//!     [--days N] [--strategies a,b,...] [--fulfiller order|atp|ledger] [--out DIR] [--no-static]
 //!     [--export FILE]
 //! ```
 //!
@@ -12,11 +12,15 @@
 //! 42, all seven strategies, report in `target/sim-report`. Progress goes to
 //! standard error; the table and the report's path to standard output.
 //!
-//! `--fulfiller` chooses the per-order step: `atp` (the default) routes each
-//! order over what its channel may promise by its fulfilment method, under
-//! the scenario's ATP policy (store safety stock, marketplace pools at the
-//! warehouses, pickup only at stores, same day only at stores and dark
-//! stores), keeping the ATP views in step with every ledger event; `ledger`
+//! `--fulfiller` chooses the per-order step: `order` (the default) drives the
+//! order lifecycle — each order is placed, released, shipped (or picked up),
+//! cancelled and its returns recorded through the order book, which routes
+//! the order's zone problem with the strategy over what its channel may
+//! promise by its fulfilment method, under the scenario's ATP policy (store
+//! safety stock, marketplace pools at the warehouses, pickup only at stores,
+//! same day only at stores and dark stores), with the ATP views kept in step
+//! with every ledger event; `atp` does the same routing but reserves,
+//! commits and ships on the ledger directly, without the book; `ledger`
 //! routes over raw ledger availability.
 //!
 //! The report folder holds `metrics.csv`, `metrics.json` and `chart.svg`
@@ -42,7 +46,7 @@ use omniroute::sim::{
 };
 
 const USAGE: &str = "usage: simulate [--orders N] [--seed S] [--skus N] [--stores N] [--days N] \
-[--strategies a,b,...] [--fulfiller atp|ledger] [--out DIR] [--no-static] [--export FILE]";
+[--strategies a,b,...] [--fulfiller order|atp|ledger] [--out DIR] [--no-static] [--export FILE]";
 
 struct Args {
     params: ScenarioParams,
@@ -77,7 +81,7 @@ fn parse() -> Result<Option<Args>, String> {
             "--fulfiller" => {
                 let v = value()?;
                 a.fulfiller = FulfillerKind::by_name(&v)
-                    .ok_or_else(|| format!("--fulfiller: expected atp or ledger, got {v:?}"))?;
+                    .ok_or_else(|| format!("--fulfiller: expected order, atp or ledger, got {v:?}"))?;
             }
             "--out" => a.out = PathBuf::from(value()?),
             "--export" => a.export = Some(PathBuf::from(value()?)),

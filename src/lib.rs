@@ -43,11 +43,13 @@
 //! - [`order`]: fulfilment-order lifecycle — place, release, ship, pick up,
 //!   cancel, modify, short pick, node rejection and outage, checkout-hold
 //!   expiry, and cancel / short pick / rejection of units already released
-//!   — batch allocation under scarce stock and re-evaluation.
+//!   — batch allocation under scarce stock and re-evaluation; routing
+//!   through any strategy or a host's own `Router`.
 //! - [`returns`]: return policy, keep-it, return routing, grading and
 //!   disposition, emitted as ledger commands.
-//! - `sim` (feature `sim`): seeded scenarios, order-stream simulation and
-//!   strategy comparison; `cargo run --release --example simulate`.
+//! - `sim` (feature `sim`): seeded scenarios, order-stream simulation
+//!   through the whole stack (ATP, the order lifecycle, routing, ledger,
+//!   returns) and strategy comparison; `cargo run --release --example simulate`.
 //! ## Quick example
 //!
 //! ```

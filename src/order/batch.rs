@@ -193,8 +193,8 @@ impl OrderBook {
     /// priority class the [`Fairness`] rule first sets each line's quota
     /// from the class's demand and supply per SKU (the availability view
     /// summed over the nodes eligible for at least one of the class's
-    /// orders of that SKU); each order is then routed
-    /// for its quota. Units beyond the quota or that no eligible node can
+    /// orders of that SKU); each order is then routed (by the
+    /// [`Sourcing`](super::Sourcing)'s router) for its quota. Units beyond the quota or that no eligible node can
     /// ship stay open and are listed in `unfilled` — a batch never fails for
     /// lack of stock. Orders over the risk limits are placed on risk hold.
     ///
@@ -232,10 +232,10 @@ impl OrderBook {
     /// assert_eq!(done.unfilled.len(), 2);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn allocate_batch(
+    pub fn allocate_batch<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         specs: Vec<OrderSpec>,
@@ -264,7 +264,7 @@ impl OrderBook {
         }
         orders.sort_by_key(batch_key);
         let fairness = options.get_fairness();
-        self.run(ledger, availability, op, now, |book, _, work| {
+        self.run(ledger, source.into(), op, now, |book, _, work| {
             let mut start = 0;
             while let Some(first) = orders.get(start) {
                 let prio = first.priority;
@@ -363,6 +363,14 @@ impl OrderBook {
     /// re-made, all orders in one atomic batch, in order of order id.
     /// Shipments therefore never increase.
     ///
+    /// The new plan comes from the [`Sourcing`](super::Sourcing)'s router
+    /// and is priced as the router prices it; the current reservations are
+    /// priced from the [`Network`](super::Network)'s nodes (each node's
+    /// `shipment_cost` once, `unit_cost` per unit). With a router that
+    /// reprices (by zone, say), `max_cost_increase` compares the two bases:
+    /// give the network's nodes the router's costs, or leave it `None`
+    /// (shipments only).
+    ///
     /// # Errors
     ///
     /// [`OrderError::StaleOperation`], routing and ledger errors,
@@ -384,10 +392,10 @@ impl OrderBook {
     /// assert_eq!(report.considered, 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn reevaluate(
+    pub fn reevaluate<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         options: ReevaluateOptions,
@@ -404,7 +412,7 @@ impl OrderBook {
             .map(|o| o.id)
             .collect();
         let mut report = Reevaluation::default();
-        let applied = self.run(ledger, availability, op, now, |book, ledger, work| {
+        let applied = self.run(ledger, source.into(), op, now, |book, ledger, work| {
             report = Reevaluation::default();
             for id in &ids {
                 let mut o = work.take(book, *id)?;
@@ -457,7 +465,7 @@ impl OrderBook {
             }
         }
         let problem = self.problem(o, lines, Some(before.saturating_sub(1)));
-        let plan = self.route(o, &problem, &work.view)?;
+        let plan = self.route(o, &problem, work)?;
         let cost_before = self.current_cost(o)?;
         let accept = plan.status != PlanStatus::Infeasible
             && plan.unfilled.is_empty()

@@ -8,9 +8,7 @@ use super::{
 };
 use crate::ledger::{BatchRejection, Command, CommandKind, Ledger, LedgerError};
 use crate::model::{FulfilmentMethod, LineId, NodeId, OrderId, Qty, Sku, Timestamp};
-use crate::routing::{
-    Availability, Optimal, OrderLine, Plan, PlanStatus, RouteOptions, RoutingProblem, Rules, Strategy,
-};
+use crate::routing::{Availability, OrderLine, Plan, PlanStatus, RouteOptions, RoutingProblem, Rules};
 
 /// Every fulfilment order, the network and the policy.
 ///
@@ -106,14 +104,16 @@ pub(crate) struct Work<'a> {
     drafts: BTreeMap<OrderId, Order>,
     touched: Vec<(OrderId, OrderEventKind)>,
     pub(crate) unfilled: Vec<Unfilled>,
+    plans: Vec<(OrderId, Plan)>,
     pub(crate) view: View<'a>,
+    router: &'a dyn super::Router,
 }
 
 impl<'a> Work<'a> {
     fn new(
         op: OpId,
         now: Timestamp,
-        base: &'a dyn Availability,
+        source: super::Sourcing<'a>,
         caps: &'a BTreeMap<(NodeId, Sku), u64>,
     ) -> Self {
         Self {
@@ -125,7 +125,14 @@ impl<'a> Work<'a> {
             drafts: BTreeMap::new(),
             touched: Vec::new(),
             unfilled: Vec::new(),
-            view: View { base, caps, taken: BTreeMap::new(), given: BTreeMap::new() },
+            plans: Vec::new(),
+            view: View {
+                base: source.get_availability(),
+                caps,
+                taken: BTreeMap::new(),
+                given: BTreeMap::new(),
+            },
+            router: source.get_router(),
         }
     }
 
@@ -441,17 +448,20 @@ impl OrderBook {
             .with_pickup_at(pickup)
     }
 
+    /// Routes `problem` with the operation's router over its view, and
+    /// checks the plan ([`super::router`]).
     pub(crate) fn route(
         &self,
         order: &Order,
         problem: &RoutingProblem,
-        view: &View<'_>,
+        work: &Work<'_>,
     ) -> Result<Plan, OrderError> {
+        let name = work.router.name();
         if problem.lines.is_empty() {
-            return Ok(Plan::infeasible("optimal"));
+            return Ok(Plan::infeasible(name));
         }
         if problem.nodes.is_empty() {
-            let mut p = Plan::infeasible("optimal");
+            let mut p = Plan::infeasible(name);
             p.unfilled = problem
                 .lines
                 .iter()
@@ -460,9 +470,11 @@ impl OrderBook {
             return Ok(p);
         }
         let opts = RouteOptions::new().max_node_sets(self.policy.get_max_node_sets());
-        let mut plan = Optimal
-            .route(problem, view, &opts)
+        let mut plan = work
+            .router
+            .route(order, problem, &work.view, &opts)
             .map_err(|error| OrderError::Routing { order: order.id, error })?;
+        super::router::check_plan(order, problem, &work.view, &mut plan)?;
         if plan.status == PlanStatus::Infeasible {
             plan.unfilled = problem
                 .lines
@@ -532,7 +544,7 @@ impl OrderBook {
         if let (Some(u), true) = (short.first(), reject_unfilled) {
             return Err(OrderError::Unfillable { order: order.id, line: u.line, short: u.quantity });
         }
-        let mut plan = self.route(order, &problem, &work.view)?;
+        let mut plan = self.route(order, &problem, work)?;
         plan.unfilled.extend(short);
         self.reserve_plan(work, order, &plan, reject_unfilled)
     }
@@ -552,6 +564,7 @@ impl OrderBook {
         for u in &plan.unfilled {
             work.unfilled.push(Unfilled { order: order.id, line: u.line, qty: u.quantity });
         }
+        work.plans.push((order.id, plan.clone()));
         let expires = order.hold_until;
         for s in &plan.shipments {
             for lq in &s.lines {
@@ -569,7 +582,7 @@ impl OrderBook {
     pub(crate) fn run<F>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: super::Sourcing<'_>,
         op: OpId,
         now: Timestamp,
         mut plan: F,
@@ -583,10 +596,10 @@ impl OrderBook {
         let mut attempt = 0u32;
         while attempt < attempts {
             attempt = attempt.saturating_add(1);
-            let (cmds, drafts, touched, unfilled) = {
-                let mut work = Work::new(op, now, availability, &caps);
+            let (cmds, drafts, touched, unfilled, plans) = {
+                let mut work = Work::new(op, now, source, &caps);
                 plan(self, ledger, &mut work)?;
-                (work.commands(), work.drafts, work.touched, work.unfilled)
+                (work.commands(), work.drafts, work.touched, work.unfilled, work.plans)
             };
             match ledger.apply_batch(&cmds, now) {
                 Ok(outcomes) => {
@@ -604,6 +617,7 @@ impl OrderBook {
                         events,
                         ledger_events: outcomes.into_iter().map(crate::ledger::Outcome::into_event).collect(),
                         unfilled,
+                        plans,
                         attempts: attempt,
                     });
                 }

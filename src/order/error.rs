@@ -226,6 +226,24 @@ pub enum OrderError {
         /// The routing error.
         error: RoutingError,
     },
+    /// A custom [`Router`](super::Router)'s plan does not fit the problem it
+    /// was given: a shipment from a node that is not a candidate, a line that
+    /// was not asked for, more units than asked for a line or than available
+    /// at a node. Nothing was applied.
+    ///
+    /// ```
+    /// use omniroute::order::OrderError;
+    /// use omniroute::OrderId;
+    /// let e = OrderError::InvalidPlan { order: OrderId::new(1), reason: "a shipment from a node that is not a candidate" };
+    /// assert_eq!(e.to_string(), "router's plan for order#1 refused: a shipment from a node that is not a candidate");
+    /// ```
+    #[error("router's plan for {order} refused: {reason}")]
+    InvalidPlan {
+        /// The order.
+        order: OrderId,
+        /// What is wrong with the plan.
+        reason: &'static str,
+    },
     /// The ledger rejected the operation's batch for a reason other than a
     /// change of availability (nothing was applied).
     ///

@@ -4,6 +4,7 @@
 use super::{OpId, Order};
 use crate::ledger::Event;
 use crate::model::{LineId, Money, NodeId, OrderId, Qty, Timestamp};
+use crate::routing::Plan;
 
 /// What happened to an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +165,13 @@ pub struct Applied {
     pub ledger_events: Vec<Event>,
     /// Units left open.
     pub unfilled: Vec<Unfilled>,
+    /// Every plan the operation reserved by, with its order, in the order
+    /// they were made (an order re-sourced twice in one operation appears
+    /// twice): shipments, cost (as the [`Router`](super::Router) priced it)
+    /// and status. Units the router neither shipped nor listed as unfilled
+    /// were added to `unfilled`; units short before routing (no eligible
+    /// node holds them) are listed there too.
+    pub plans: Vec<(OrderId, Plan)>,
     /// Routing + reserving attempts used (more than 1 when availability
     /// had changed underneath).
     pub attempts: u32,

@@ -43,11 +43,17 @@
 //! [`OrderBook::apply_events`] rebuilds the book from a snapshot) and the
 //! ledger events of its batch.
 //!
-//! Routing uses the exact optimiser ([`Optimal`](crate::Optimal)) over the
-//! nodes eligible for the order's channel and method, reading quantities
-//! through the host's [`Availability`](crate::Availability) view (the ATP
-//! view of that channel and method). When the view was stale and a `Reserve`
-//! is rejected, the operation re-routes with the ledger's figure for that
+//! Routing uses a [`Router`] — by default the exact optimiser
+//! ([`Optimal`](crate::Optimal)) — over the nodes eligible for the order's
+//! channel and method, reading quantities through the host's
+//! [`Availability`](crate::Availability) view (the ATP view of that channel
+//! and method). Each routing operation takes both as a [`Sourcing`]; a bare
+//! availability view converts into one with `Optimal`. A router may reprice
+//! the problem (by destination, zone, customer), but its plan is checked
+//! against the problem before anything is reserved
+//! ([`OrderError::InvalidPlan`]). [`Applied::plans`] lists the plans the
+//! operation reserved by. When the view was stale and a `Reserve` is
+//! rejected, the operation re-routes with the ledger's figure for that
 //! position, up to [`OrderPolicy::max_attempts`] times.
 //!
 //! # Entry ids
@@ -88,6 +94,7 @@ mod event;
 mod network;
 mod ops;
 mod released;
+mod router;
 mod state;
 
 pub use batch::{BatchOptions, Fairness, ReevaluateOptions, Reevaluation};
@@ -96,6 +103,7 @@ pub use error::OrderError;
 pub use event::{Applied, OrderEvent, OrderEventKind, Unfilled};
 pub use network::Network;
 pub use ops::Modification;
+pub use router::{Router, Sourcing};
 pub use state::{
     Destination, Line, LineFill, LineHold, LineSpec, OpId, Order, OrderPolicy, OrderSpec, OrderStatus,
     UnfilledPolicy,

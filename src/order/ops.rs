@@ -188,10 +188,10 @@ impl OrderBook {
     /// assert!(matches!(again, Err(OrderError::DuplicateOrder { .. })));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn place(
+    pub fn place<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         spec: OrderSpec,
@@ -211,7 +211,7 @@ impl OrderBook {
         let base = Order::from_spec(&spec);
         check_destination(self, &base)?;
         let reject = self.policy().get_unfilled() == UnfilledPolicy::Reject;
-        self.run(ledger, availability, op, now, |book, _, work| {
+        self.run(ledger, source.into(), op, now, |book, _, work| {
             let mut o = base.clone();
             if held {
                 o.status = OrderStatus::RiskHold;
@@ -231,16 +231,16 @@ impl OrderBook {
     ///
     /// As [`OrderBook::place`], plus [`OrderError::UnknownOrder`] and
     /// [`OrderError::NotAllowed`] when the order is not on risk hold.
-    pub fn approve(
+    pub fn approve<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         order: OrderId,
     ) -> Result<Applied, OrderError> {
         let reject = self.policy().get_unfilled() == UnfilledPolicy::Reject;
-        self.run(ledger, availability, op, now, |book, _, work| {
+        self.run(ledger, source.into(), op, now, |book, _, work| {
             let mut o = open_order(book, work, order)?;
             if o.status != OrderStatus::RiskHold {
                 return Err(OrderError::NotAllowed { order, reason: "the order is not on risk hold" });
@@ -271,7 +271,7 @@ impl OrderBook {
         now: Timestamp,
         order: OrderId,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, NONE, op, now, |book, ledger, work| {
+        self.run(ledger, super::Sourcing::new(NONE), op, now, |book, ledger, work| {
             let mut o = open_order(book, work, order)?;
             match o.hold_until {
                 None => {
@@ -330,7 +330,7 @@ impl OrderBook {
         order: OrderId,
         node: Option<NodeId>,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, NONE, op, now, |book, _, work| {
+        self.run(ledger, super::Sourcing::new(NONE), op, now, |book, _, work| {
             let mut o = open_order(book, work, order)?;
             if o.status == OrderStatus::RiskHold {
                 return Err(OrderError::NotAllowed { order, reason: "the order is on risk hold" });
@@ -393,10 +393,10 @@ impl OrderBook {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[allow(clippy::too_many_arguments)]
-    pub fn short_pick(
+    pub fn short_pick<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         order: OrderId,
@@ -404,7 +404,7 @@ impl OrderBook {
         line: LineId,
         picked: Qty,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, availability, op, now, |book, ledger, work| {
+        self.run(ledger, source.into(), op, now, |book, ledger, work| {
             let mut o = open_order(book, work, order)?;
             if o.hold_until.is_some() {
                 return Err(OrderError::NotAllowed { order, reason: "the checkout hold is not confirmed" });
@@ -447,16 +447,16 @@ impl OrderBook {
     /// [`OrderError::StaleOperation`], [`OrderError::UnknownOrder`],
     /// [`OrderError::OrderClosed`], [`OrderError::NotAllowed`] (nothing
     /// reserved at the node), routing and ledger errors.
-    pub fn reject(
+    pub fn reject<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         order: OrderId,
         node: NodeId,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, availability, op, now, |book, ledger, work| {
+        self.run(ledger, source.into(), op, now, |book, ledger, work| {
             let mut o = open_order(book, work, order)?;
             let demand = unhold_node(work, ledger, &mut o, node)?;
             if demand.is_empty() {
@@ -477,10 +477,10 @@ impl OrderBook {
     /// # Errors
     ///
     /// [`OrderError::StaleOperation`], routing and ledger errors.
-    pub fn node_outage(
+    pub fn node_outage<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         node: NodeId,
@@ -491,7 +491,7 @@ impl OrderBook {
             .filter(|o| o.lines.iter().any(|l| l.holds.iter().any(|h| h.node == node)))
             .map(|o| o.id)
             .collect();
-        self.run(ledger, availability, op, now, |book, ledger, work| {
+        self.run(ledger, source.into(), op, now, |book, ledger, work| {
             for id in &ids {
                 let mut o = work.take(book, *id)?;
                 let demand = unhold_node(work, ledger, &mut o, node)?;
@@ -577,7 +577,7 @@ impl OrderBook {
         line: LineId,
         qty: Qty,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, NONE, op, now, |book, _, work| {
+        self.run(ledger, super::Sourcing::new(NONE), op, now, |book, _, work| {
             let mut o = open_order(book, work, order)?;
             let pickup = o.method == FulfilmentMethod::StorePickup;
             let node = match (node, o.destination) {
@@ -649,7 +649,7 @@ impl OrderBook {
         now: Timestamp,
         order: OrderId,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, NONE, op, now, |book, ledger, work| {
+        self.run(ledger, super::Sourcing::new(NONE), op, now, |book, ledger, work| {
             let mut o = open_order(book, work, order)?;
             for line in &mut o.lines {
                 let allocated = line.allocated();
@@ -712,7 +712,7 @@ impl OrderBook {
         line: LineId,
         qty: Qty,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, NONE, op, now, |book, ledger, work| {
+        self.run(ledger, super::Sourcing::new(NONE), op, now, |book, ledger, work| {
             let mut o = open_order(book, work, order)?;
             let l = o.line_mut(line)?;
             if qty.is_zero() {
@@ -762,17 +762,17 @@ impl OrderBook {
     /// assert!(matches!(err, OrderError::LineReleased { .. }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn modify(
+    pub fn modify<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         order: OrderId,
         change: Modification,
     ) -> Result<Applied, OrderError> {
         let reject = self.policy().get_unfilled() == UnfilledPolicy::Reject;
-        self.run(ledger, availability, op, now, |book, ledger, work| {
+        self.run(ledger, source.into(), op, now, |book, ledger, work| {
             let mut o = open_order(book, work, order)?;
             let routed = o.status == OrderStatus::Active;
             match &change {
@@ -873,7 +873,7 @@ impl OrderBook {
             .filter(|o| !o.is_closed() && o.hold_until.is_some_and(|h| h <= now))
             .map(|o| o.id)
             .collect();
-        self.run(ledger, NONE, op, now, |book, ledger, work| {
+        self.run(ledger, super::Sourcing::new(NONE), op, now, |book, ledger, work| {
             for id in &ids {
                 let mut o = work.take(book, *id)?;
                 for line in &mut o.lines {
@@ -923,7 +923,7 @@ impl OrderBook {
         line: LineId,
         qty: Qty,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, NONE, op, now, |book, _, work| {
+        self.run(ledger, super::Sourcing::new(NONE), op, now, |book, _, work| {
             let mut o = work.take(book, order)?;
             let l = o.line_mut(line)?;
             if qty.is_zero() {

@@ -7,7 +7,6 @@ use super::ops::{NONE, add_qty, exclude, open_order, sub_qty, unhold_node, zero_
 use super::{Applied, Line, OpId, OrderBook, OrderError, OrderEventKind};
 use crate::ledger::Ledger;
 use crate::model::{LineId, NodeId, OrderId, Qty, Timestamp};
-use crate::routing::Availability;
 
 /// Units of `line` allocated at `node`.
 fn allocated_at(line: &Line, node: NodeId) -> Qty {
@@ -75,7 +74,7 @@ impl OrderBook {
         line: LineId,
         qty: Qty,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, NONE, op, now, |book, _, work| {
+        self.run(ledger, super::Sourcing::new(NONE), op, now, |book, _, work| {
             let mut o = open_order(book, work, order)?;
             let l = o.line_mut(line)?;
             if qty.is_zero() {
@@ -137,10 +136,10 @@ impl OrderBook {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[allow(clippy::too_many_arguments)]
-    pub fn short_pick_released(
+    pub fn short_pick_released<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         order: OrderId,
@@ -149,7 +148,7 @@ impl OrderBook {
         missing: Qty,
         write_off: bool,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, availability, op, now, |book, _, work| {
+        self.run(ledger, source.into(), op, now, |book, _, work| {
             let mut o = open_order(book, work, order)?;
             let l = o.line_mut(line)?;
             if missing.is_zero() {
@@ -212,16 +211,16 @@ impl OrderBook {
     /// assert!(matches!(err, Err(OrderError::NotAllowed { .. })));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn reject_released(
+    pub fn reject_released<'s>(
         &mut self,
         ledger: &mut Ledger,
-        availability: &dyn Availability,
+        source: impl Into<super::Sourcing<'s>>,
         op: OpId,
         now: Timestamp,
         order: OrderId,
         node: NodeId,
     ) -> Result<Applied, OrderError> {
-        self.run(ledger, availability, op, now, |book, ledger, work| {
+        self.run(ledger, source.into(), op, now, |book, ledger, work| {
             let mut o = open_order(book, work, order)?;
             let released = unhold_node(work, ledger, &mut o, node)?;
             let mut demand = Vec::new();

@@ -4,6 +4,7 @@ use super::SimError;
 use super::atp_fulfil::AtpFulfiller;
 use super::fulfil::{Fulfiller, LedgerFulfiller, LedgerView};
 use super::metrics::{RunMetrics, StaticGap, add, add_money};
+use super::order_fulfil::OrderFulfiller;
 use super::run::simulate;
 use super::scenario::{Scenario, fill_problem};
 use super::strategy::{FulfillerKind, Observer, SimOptions, SimStrategy};
@@ -120,9 +121,12 @@ fn static_pass(
 /// Compares `strategies` on `scenario`: each runs the whole simulation
 /// ([`simulate`]) on its own copy of the starting ledger, through the
 /// fulfiller [`SimOptions::fulfiller`] names — by default an
-/// [`AtpFulfiller`] under [`Scenario::atp_policy`], else a
-/// [`LedgerFulfiller`] — and ends with its [`Fulfiller::check`] (ledger
-/// invariants; ATP views against a fresh computation). With the static
+/// [`OrderFulfiller`] (the order book over the ledger, promising through
+/// the ATP views of [`Scenario::atp_policy`]), else an [`AtpFulfiller`] or
+/// a [`LedgerFulfiller`] — and ends with its [`Fulfiller::check`] (ledger
+/// invariants; ATP views against a fresh computation; for the order
+/// fulfiller the book's invariants, the book against the ledger, and every
+/// order closed). With the static
 /// pass on ([`SimOptions::static_pass`]), each also routes every order
 /// against the starting stock — as the same fulfiller sees it: the order's
 /// channel and method ATP, or raw ledger availability — compared order by
@@ -157,20 +161,27 @@ pub fn compare(
     observer: &mut dyn Observer,
 ) -> Result<Comparison, SimError> {
     let start = scenario.starting_ledger()?;
-    let atp = match options.fulfiller {
-        FulfillerKind::Atp => Some(AtpFulfiller::new(start.clone(), scenario.atp_policy()?)?),
+    let (atp, order) = match options.fulfiller {
+        FulfillerKind::Atp => (Some(AtpFulfiller::new(start.clone(), scenario.atp_policy()?)?), None),
+        FulfillerKind::Order => (None, Some(OrderFulfiller::for_scenario(scenario)?)),
+        FulfillerKind::Ledger => (None, None),
+    };
+    let views = match (&atp, &order) {
+        (Some(f), _) => Some(f.views()),
+        (_, Some(f)) => Some(f.views()),
         _ => None,
     };
     let gaps = if options.static_pass {
-        static_pass(scenario, &start, atp.as_ref().map(AtpFulfiller::views), strategies, options, observer)?
+        static_pass(scenario, &start, views, strategies, options, observer)?
     } else {
         vec![StaticGap::default(); strategies.len()]
     };
     let mut results = Vec::with_capacity(strategies.len());
     for (st, gap) in strategies.iter().zip(gaps) {
-        let (metrics, units_on_hand_at_end) = match &atp {
-            Some(f) => run_one(scenario, st, &mut f.clone(), options, observer)?,
-            None => run_one(scenario, st, &mut LedgerFulfiller::new(start.clone()), options, observer)?,
+        let (metrics, units_on_hand_at_end) = match (&atp, &order) {
+            (Some(f), _) => run_one(scenario, st, &mut f.clone(), options, observer)?,
+            (_, Some(f)) => run_one(scenario, st, &mut f.clone(), options, observer)?,
+            _ => run_one(scenario, st, &mut LedgerFulfiller::new(start.clone()), options, observer)?,
         };
         results.push(StrategyResult {
             name: st.name().to_owned(),

@@ -4,6 +4,7 @@ use crate::atp::AtpError;
 use crate::ledger::LedgerError;
 use crate::model::ModelError;
 use crate::model::{ChannelId, FulfilmentMethod, Sku};
+use crate::order::OrderError;
 use crate::returns::ReturnsError;
 use crate::routing::RoutingError;
 
@@ -109,6 +110,22 @@ pub enum SimError {
     /// ```
     #[error("returns: {0}")]
     Returns(#[from] ReturnsError),
+    /// The order book rejected an operation of
+    /// [`OrderFulfiller`](super::OrderFulfiller) (nothing was applied by it).
+    ///
+    /// ```
+    /// use omniroute::order::OrderError;
+    /// use omniroute::sim::SimError;
+    /// let e = SimError::Order { step: "ship", error: OrderError::Overflow { what: "open" } };
+    /// assert_eq!(e.to_string(), "order (ship): arithmetic overflow in open");
+    /// ```
+    #[error("order ({step}): {error}")]
+    Order {
+        /// The simulation step (`place`, `release`, `ship`, `cancel`, `return`).
+        step: &'static str,
+        /// The order module's error.
+        error: OrderError,
+    },
     /// A total went past its integer or decimal range.
     ///
     /// ```

@@ -59,8 +59,9 @@ pub struct Units {
 /// Everything the simulation asks of the order stack, one order at a time.
 ///
 /// [`LedgerFulfiller`] implements it over the ledger and a routing
-/// strategy; an implementation over the order lifecycle (place / release /
-/// ship / cancel with ATP views) drops in without changing the simulation.
+/// strategy, [`AtpFulfiller`](super::AtpFulfiller) over ATP views, and
+/// [`OrderFulfiller`](super::OrderFulfiller) over the order lifecycle
+/// (place / release / ship / cancel / record return with ATP views).
 /// Implementations must be deterministic and must leave their state
 /// unchanged when they return an error.
 pub trait Fulfiller {
@@ -123,6 +124,25 @@ pub trait Fulfiller {
     ///
     /// [`SimError::Ledger`] when the ledger rejects the release.
     fn cancel(&mut self, order: OrderId, now: Timestamp) -> Result<Vec<Units>, SimError>;
+
+    /// Records that `qty` units of `order`'s `line` came back (the returns
+    /// module moves the goods through [`Fulfiller::apply`]); by default
+    /// nothing is kept. [`OrderFulfiller`](super::OrderFulfiller) records it
+    /// in the order book.
+    ///
+    /// # Errors
+    ///
+    /// [`SimError::Order`] when the book refuses (more returned than shipped).
+    fn record_return(
+        &mut self,
+        order: OrderId,
+        line: crate::model::LineId,
+        qty: Qty,
+        now: Timestamp,
+    ) -> Result<(), SimError> {
+        let _ = (order, line, qty, now);
+        Ok(())
+    }
 
     /// Releases `order` to fulfilment and confirms its shipment: commits
     /// every hold and ships it. Returns what shipped, by node and SKU.

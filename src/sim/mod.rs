@@ -15,9 +15,13 @@
 //!   rounded operations.
 //! - [`simulate`] runs the scenario's event stream through the stack with
 //!   one strategy: every order is placed through a [`Fulfiller`] (the
-//!   per-order step — [`LedgerFulfiller`] routes over ledger availability and
-//!   reserves, commits and ships with atomic ledger batches; the order
-//!   lifecycle can take its place), warehouses are replenished, and returns
+//!   per-order step — [`OrderFulfiller`], the default, drives the order
+//!   lifecycle: [`OrderBook`](crate::order::OrderBook) place, release, ship
+//!   or pick up, cancel and record return, promising through ATP views and
+//!   routing the order's zone problem with the strategy; [`AtpFulfiller`]
+//!   routes the same way but reserves on the ledger directly;
+//!   [`LedgerFulfiller`] routes over raw ledger availability and reserves,
+//!   commits and ships with atomic ledger batches), warehouses are replenished, and returns
 //!   go through [`SaleReturns`](crate::returns::SaleReturns) with the ledger
 //!   commands it emits applied. It measures fill rate, split rate and
 //!   shipments per order, cost, unfilled units, promise attainment, refunds
@@ -41,6 +45,7 @@ mod error;
 mod export;
 mod fulfil;
 mod metrics;
+mod order_fulfil;
 mod params;
 mod policy;
 mod report;
@@ -55,6 +60,7 @@ pub use error::SimError;
 pub use export::{instance_json, node_key, sku_key};
 pub use fulfil::{FULFILLER_ENTRY_BASE, Fulfiller, LedgerFulfiller, LedgerView, Placement, Units};
 pub use metrics::{RunMetrics, StaticGap};
+pub use order_fulfil::OrderFulfiller;
 pub use params::{MAX_NODES, MAX_ORDERS, MAX_SKUS, ScenarioParams};
 pub use policy::MARKETPLACE;
 pub use report::{COLUMNS, REPORT_FORMAT, ReportFile};

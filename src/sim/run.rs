@@ -321,7 +321,7 @@ impl<F: Fulfiller> Sim<'_, F> {
 }
 
 /// Runs `scenario`'s whole event stream with `strategy` through `fulfiller`
-/// (which holds the starting stock, e.g. a [`LedgerFulfiller`](super::LedgerFulfiller) over
+/// (which holds the starting stock, e.g. an [`OrderFulfiller`](super::OrderFulfiller) or a [`LedgerFulfiller`](super::LedgerFulfiller) over
 /// [`Scenario::starting_ledger`]) and returns what it measured.
 ///
 /// Events, in time order (ties in the order they were scheduled): orders
@@ -329,7 +329,8 @@ impl<F: Fulfiller> Sim<'_, F> {
 /// (commit + ship) [`RELEASE_HOURS`](super::RELEASE_HOURS) later; warehouses
 /// are reviewed daily and topped up (`ExpectInbound`, `Receive` after the
 /// lead time); shipped lines are returned as planned — request (refund,
-/// keep-it or route), receipt at the chosen warehouse (`ReturnReceipt`), and
+/// keep-it or route), receipt at the chosen warehouse (`ReturnReceipt`, and
+/// [`Fulfiller::record_return`](super::Fulfiller::record_return)), and
 /// inspection and disposition a day later (the ledger commands the returns
 /// engine emits, with `TransferIn` when a restock moves the units). The run
 /// goes on until every event has happened, so nothing is left in transit.

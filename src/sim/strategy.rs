@@ -126,16 +126,22 @@ pub struct SimOptions {
 ///
 /// ```
 /// use omniroute::sim::FulfillerKind;
-/// assert_eq!(FulfillerKind::default(), FulfillerKind::Atp);
+/// assert_eq!(FulfillerKind::default(), FulfillerKind::Order);
 /// assert_eq!(FulfillerKind::by_name("ledger"), Some(FulfillerKind::Ledger));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum FulfillerKind {
+    /// [`OrderFulfiller`](super::OrderFulfiller): the order lifecycle
+    /// ([`OrderBook`](crate::order::OrderBook) place / release / ship /
+    /// cancel / record return) over the ledger, promising through the ATP
+    /// views of [`Scenario::atp_policy`](super::Scenario::atp_policy).
+    #[default]
+    Order,
     /// [`AtpFulfiller`](super::AtpFulfiller) under
     /// [`Scenario::atp_policy`](super::Scenario::atp_policy): routing sees
-    /// what the order's channel may promise by its method.
-    #[default]
+    /// what the order's channel may promise by its method; reservations go
+    /// straight to the ledger, without the order book.
     Atp,
     /// [`LedgerFulfiller`](super::LedgerFulfiller): routing sees raw ledger
     /// availability; the channel has no effect.
@@ -144,12 +150,13 @@ pub enum FulfillerKind {
 
 impl FulfillerKind {
     /// Every kind, default first.
-    pub const ALL: [Self; 2] = [Self::Atp, Self::Ledger];
+    pub const ALL: [Self; 3] = [Self::Order, Self::Atp, Self::Ledger];
 
-    /// Its name in reports and on the command line (`atp`, `ledger`).
+    /// Its name in reports and on the command line (`order`, `atp`, `ledger`).
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
+            Self::Order => "order",
             Self::Atp => "atp",
             Self::Ledger => "ledger",
         }
@@ -169,10 +176,10 @@ impl Default for SimOptions {
 }
 
 impl SimOptions {
-    /// Default routing options; the static pass on; the ATP fulfiller.
+    /// Default routing options; the static pass on; the order fulfiller.
     #[must_use]
     pub const fn new() -> Self {
-        Self { route: RouteOptions::new(), static_pass: true, fulfiller: FulfillerKind::Atp }
+        Self { route: RouteOptions::new(), static_pass: true, fulfiller: FulfillerKind::Order }
     }
 
     /// The routing options every strategy gets.
@@ -190,7 +197,7 @@ impl SimOptions {
         self
     }
 
-    /// The fulfiller [`compare`](super::compare) runs through (default [`FulfillerKind::Atp`]).
+    /// The fulfiller [`compare`](super::compare) runs through (default [`FulfillerKind::Order`]).
     #[must_use]
     pub const fn fulfiller(mut self, kind: FulfillerKind) -> Self {
         self.fulfiller = kind;

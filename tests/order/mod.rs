@@ -2,6 +2,7 @@
 //! stale availability, batch fairness and re-evaluation.
 
 mod flow;
+mod router;
 
 use std::collections::BTreeMap;
 

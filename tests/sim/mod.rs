@@ -11,6 +11,8 @@ use omniroute::{Bucket, Money, NodeId, OrderId, Qty, Sku};
 
 use crate::common::cases;
 
+mod order;
+
 fn small(seed: u64) -> ScenarioParams {
     ScenarioParams::new().orders(300).skus(250).stores(8).dark_stores(2).vendors(2).zones(6).seed(seed)
 }
@@ -274,7 +276,7 @@ fn the_report_is_well_formed() {
     let json: serde_json::Value = serde_json::from_str(&files[1].contents).unwrap();
     assert_eq!(json["format"], omniroute::sim::REPORT_FORMAT);
     assert_eq!(json["scenario"]["seed"], 8);
-    assert_eq!(json["fulfiller"], "atp");
+    assert_eq!(json["fulfiller"], "order");
     let strategies = json["strategies"].as_array().unwrap();
     assert_eq!(strategies.len(), 7);
     for st in strategies {

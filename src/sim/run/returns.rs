@@ -17,6 +17,8 @@ use crate::sim::metrics::{add, add_money};
 /// One line's return in progress.
 #[derive(Debug)]
 pub(super) struct Flow {
+    order: crate::model::OrderId,
+    line: LineId,
     grade: crate::returns::Grade,
     sku: Sku,
     price: Money,
@@ -102,7 +104,16 @@ impl<F: Fulfiller> Sim<'_, F> {
         };
         let days = signals.iter().find(|n| n.node == node).map_or(0, |n| n.transit_days);
         let k = self.flows.len();
-        self.flows.push(Flow { grade: planned.grade, sku: ol.sku, price: product.price, returns, node, qty });
+        self.flows.push(Flow {
+            order: o.id,
+            line,
+            grade: planned.grade,
+            sku: ol.sku,
+            price: product.price,
+            returns,
+            node,
+            qty,
+        });
         self.at(now.checked_add_days(i64::from(days).saturating_add(1))?, Ev::ReturnArrives(k));
         Ok(())
     }
@@ -111,8 +122,9 @@ impl<F: Fulfiller> Sim<'_, F> {
         let id = self.host_id()?;
         let Some(flow) = self.flows.get_mut(k) else { return Ok(()) };
         let receipt = flow.returns.receive(ReturnId::new(1), flow.node, flow.qty, now, id)?;
-        let qty = flow.qty;
+        let (qty, order, line) = (flow.qty, flow.order, flow.line);
         self.f.apply(&receipt.commands, now)?;
+        self.f.record_return(order, line, qty, now)?;
         add(&mut self.m.units_returned, qty.get(), "units returned")?;
         self.at(now.checked_add_days(1)?, Ev::Inspect(k));
         Ok(())
