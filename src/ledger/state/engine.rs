@@ -265,7 +265,7 @@ impl Ledger {
                 }
                 Ok(*h)
             }
-            None => Err(match self.memo.get(&id).and_then(|m| m.resolution) {
+            None => Err(match self.memo.resolution(id) {
                 Some(r) => LedgerError::ReservationResolved { reservation: id, resolution: r },
                 None => LedgerError::UnknownReservation { reservation: id },
             }),

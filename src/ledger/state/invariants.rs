@@ -105,6 +105,9 @@ impl Ledger {
         if self.cold.values().any(|c| *c == Cold::default()) {
             return broken("an empty cold record is stored".into());
         }
+        if !self.memo.all_rebuild() {
+            return broken("a remembered event does not rebuild".into());
+        }
         if self.journal.iter().zip(self.journal.iter().skip(1)).any(|(a, b)| a.at > b.at) {
             return broken("count journal out of time order".into());
         }

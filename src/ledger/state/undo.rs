@@ -5,7 +5,7 @@
 //! them in reverse order, restoring the state byte for byte (including the
 //! insertion order of the ordered maps).
 
-use super::{Cold, Hot, Key, Ledger, Memo, Movement, key};
+use super::{Cold, Hot, Key, Ledger, Movement, key};
 use crate::ledger::{BackorderPolicy, Event, Hold, Receipt, Resolution};
 use crate::model::{EntryId, Qty, Timestamp};
 
@@ -87,9 +87,7 @@ impl Ledger {
     }
 
     pub(super) fn resolve(&mut self, id: EntryId, how: Resolution) {
-        if let Some(m) = self.memo.get_mut(&id) {
-            m.resolution = Some(how);
-        }
+        self.memo.set_resolution(id, Some(how));
         self.log(Undo::Resolved(id));
     }
 
@@ -130,7 +128,7 @@ impl Ledger {
                 }
             }
         }
-        self.memo.insert(event.entry, Memo { kind: event.kind.clone(), at: event.at, resolution: None });
+        self.memo.push(&event);
         self.log(Undo::Memo(event.entry));
         event
     }
@@ -197,11 +195,7 @@ impl Ledger {
                     self.receipts.swap_indices(index, at);
                     self.receipts_by_pos.insert((key(receipt.node, receipt.sku), id.get()));
                 }
-                Undo::Resolved(id) => {
-                    if let Some(m) = self.memo.get_mut(&id) {
-                        m.resolution = None;
-                    }
-                }
+                Undo::Resolved(id) => self.memo.set_resolution(id, None),
                 Undo::JournalPushed => {
                     self.journal.pop_back();
                 }
@@ -212,9 +206,7 @@ impl Ledger {
                         None => self.last_count.remove(&k),
                     };
                 }
-                Undo::Memo(id) => {
-                    self.memo.swap_remove(&id);
-                }
+                Undo::Memo(id) => self.memo.pop(id),
             }
         }
     }
