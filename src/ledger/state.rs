@@ -136,7 +136,6 @@ pub struct Ledger {
     skus: Vec<SkuState>,
     cold: BTreeMap<Key, Cold>,
     overrides: BTreeMap<Key, BackorderPolicy>,
-    holds: Map<EntryId, Hold>,
     holds_by_pos: BTreeSet<(Key, u128)>,
     expiry: BTreeSet<(Timestamp, u128)>,
     receipts: Map<EntryId, Receipt>,
@@ -309,13 +308,13 @@ impl Ledger {
         self.holds_by_pos
             .range((k, 0)..=(k, u128::MAX))
             .filter_map(move |(_, id)| EntryId::new(*id).ok())
-            .filter_map(move |id| self.holds.get(&id).map(|h| (id, *h)))
+            .filter_map(move |id| self.memo.hold(id).map(|h| (id, h)))
     }
 
     /// A live reservation by its entry id.
     #[must_use]
     pub fn reservation(&self, reservation: EntryId) -> Option<Hold> {
-        self.holds.get(&reservation).copied()
+        self.memo.hold(reservation)
     }
 
     /// How a reservation was resolved, if it was.

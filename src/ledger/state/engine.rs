@@ -256,19 +256,17 @@ impl Ledger {
         now: Timestamp,
         for_commit: bool,
     ) -> Result<Hold, LedgerError> {
-        match self.holds.get(&id) {
-            Some(h) => {
+        match self.memo.reservation(id) {
+            Some(Ok(h)) => {
                 if for_commit {
                     if let Some(e) = h.expires_at.filter(|e| *e <= now) {
                         return Err(LedgerError::ReservationExpired { reservation: id, expired_at: e });
                     }
                 }
-                Ok(*h)
+                Ok(h)
             }
-            None => Err(match self.memo.resolution(id) {
-                Some(r) => LedgerError::ReservationResolved { reservation: id, resolution: r },
-                None => LedgerError::UnknownReservation { reservation: id },
-            }),
+            Some(Err(r)) => Err(LedgerError::ReservationResolved { reservation: id, resolution: r }),
+            None => Err(LedgerError::UnknownReservation { reservation: id }),
         }
     }
 
@@ -593,7 +591,7 @@ impl Ledger {
                 hot.allocated = add(hot.allocated, qty.get(), node, sku, Bucket::Allocated)?;
                 let hot = bumped(hot, node, sku)?;
                 self.set_hot(k, hot);
-                self.remove_hold(reservation);
+                self.remove_hold(reservation, h);
                 self.resolve(reservation, Resolution::Committed);
                 Ok(EventKind::Committed { reservation, node, sku, qty, released: h.qty.saturating_sub(qty) })
             }
@@ -605,7 +603,7 @@ impl Ledger {
                 hot.reserved = sub(hot.reserved, h.qty.get(), node, sku, Bucket::Reserved)?;
                 let hot = bumped(hot, node, sku)?;
                 self.set_hot(k, hot);
-                self.remove_hold(reservation);
+                self.remove_hold(reservation, h);
                 self.resolve(reservation, Resolution::Released);
                 Ok(EventKind::Released { reservation, node, sku, qty: h.qty })
             }
@@ -619,7 +617,7 @@ impl Ledger {
                 let mut plan: BTreeMap<Key, Hot> = BTreeMap::new();
                 let mut holds = Vec::with_capacity(due.len());
                 for (t, id) in &due {
-                    let h = self.holds.get(id).copied().ok_or(LedgerError::InvariantBroken {
+                    let h = self.memo.hold(*id).ok_or(LedgerError::InvariantBroken {
                         detail: format!("expiry index names {id}, which is not live"),
                     })?;
                     let k = key(h.node, h.sku);
@@ -639,7 +637,14 @@ impl Ledger {
                     self.set_hot(k, hot);
                 }
                 for h in &holds {
-                    self.remove_hold(h.reservation);
+                    let hold = Hold {
+                        node: h.node,
+                        sku: h.sku,
+                        qty: h.qty,
+                        made_at: now,
+                        expires_at: Some(h.expires_at),
+                    };
+                    self.remove_hold(h.reservation, hold);
                     self.resolve(h.reservation, Resolution::Expired);
                 }
                 Ok(EventKind::Expired { holds })

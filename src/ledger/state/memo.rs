@@ -24,7 +24,7 @@
 //!   deletion, so no tombstones build up.
 
 use crate::ledger::hash::IdHashBuilder;
-use crate::ledger::{Event, EventKind, Resolution};
+use crate::ledger::{Event, EventKind, Hold, Resolution};
 use crate::model::{EntryId, NodeId, Qty, Sku, Timestamp};
 
 /// An empty index slot.
@@ -333,6 +333,55 @@ impl Memos {
             Tag::Extra => self.extra.get(usize::try_from(r.a).ok()?)?.clone(),
         };
         Some(Event { entry: r.id, at: Timestamp::from_unix_ms(r.at), kind })
+    }
+
+    /// The hold of reservation record `i` (whether or not it is still live).
+    fn hold_at(&self, i: usize) -> Option<Hold> {
+        let r = self.records.get(i)?;
+        let (node, sku, qty, made_at) =
+            (NodeId::new(u32::from(r.node)), Sku::new(r.sku), Qty::new(r.a), Timestamp::from_unix_ms(r.at));
+        match r.tag {
+            Tag::Reserved => Some(Hold { node, sku, qty, made_at, expires_at: None }),
+            Tag::ReservedUntil => Some(Hold { node, sku, qty, made_at, expires_at: Some(bits_ms(r.b)) }),
+            Tag::Extra => match self.extra.get(usize::try_from(r.a).ok()?)? {
+                EventKind::Reserved { node, sku, qty, expires_at } => {
+                    Some(Hold { node: *node, sku: *sku, qty: *qty, made_at, expires_at: *expires_at })
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// What the ledger knows of reservation `id`: `None` if it is not a
+    /// remembered reservation, else its live hold or how it was resolved.
+    /// A reservation is live exactly while it is unresolved, so the
+    /// idempotency table doubles as the table of live holds.
+    #[inline]
+    pub(super) fn reservation(&self, id: EntryId) -> Option<Result<Hold, Resolution>> {
+        let i = self.find(id)?;
+        let hold = self.hold_at(i)?;
+        Some(match self.records.get(i)?.resolution {
+            Some(how) => Err(how),
+            None => Ok(hold),
+        })
+    }
+
+    /// The live hold of reservation `id`.
+    #[inline]
+    pub(super) fn hold(&self, id: EntryId) -> Option<Hold> {
+        self.reservation(id)?.ok()
+    }
+
+    /// Every live hold, in the order the reservations were made.
+    pub(super) fn holds(&self) -> impl Iterator<Item = (EntryId, Hold)> + '_ {
+        self.records.iter().enumerate().filter(|(_, r)| r.resolution.is_none()).filter_map(|(i, r)| {
+            let h = match r.tag {
+                Tag::Reserved | Tag::ReservedUntil | Tag::Extra => self.hold_at(i)?,
+                _ => return None,
+            };
+            Some((r.id, h))
+        })
     }
 
     /// Whether record `i` is a reservation.

@@ -30,7 +30,7 @@ impl From<Ledger> for LedgerRepr {
             skus: l.skus,
             cold: l.cold.into_iter().collect(),
             overrides: l.overrides.into_iter().collect(),
-            holds: l.holds.into_iter().collect(),
+            holds: l.memo.holds().collect(),
             receipts: l.receipts.into_iter().collect(),
             resolved: l.memo.resolutions().collect(),
             journal: l.journal.into_iter().collect(),
@@ -47,13 +47,6 @@ impl TryFrom<LedgerRepr> for Ledger {
             Self { options: r.options, latest: r.latest, nodes: r.nodes, skus: r.skus, ..Self::default() };
         l.cold = r.cold.into_iter().collect();
         l.overrides = r.overrides.into_iter().collect();
-        for (id, h) in r.holds {
-            l.holds_by_pos.insert((key(h.node, h.sku), id.get()));
-            if let Some(t) = h.expires_at {
-                l.expiry.insert((t, id.get()));
-            }
-            l.holds.insert(id, h);
-        }
         for (id, rc) in r.receipts {
             l.receipts_by_pos.insert((key(rc.node, rc.sku), id.get()));
             l.receipts.insert(id, rc);
@@ -77,6 +70,19 @@ impl TryFrom<LedgerRepr> for Ledger {
                         detail: format!("resolution of {id}, not a reservation"),
                     });
                 }
+            }
+        }
+        // The live holds are the unresolved reservations; the listed ones
+        // must be exactly those.
+        if !l.memo.holds().eq(r.holds.iter().copied()) {
+            return Err(LedgerError::InvariantBroken {
+                detail: "the listed holds differ from the unresolved reservations".into(),
+            });
+        }
+        for (id, h) in r.holds {
+            l.holds_by_pos.insert((key(h.node, h.sku), id.get()));
+            if let Some(t) = h.expires_at {
+                l.expiry.insert((t, id.get()));
             }
         }
         l.check_invariants()?;

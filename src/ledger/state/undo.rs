@@ -19,8 +19,8 @@ pub(super) enum Undo {
     Override(Key, Option<BackorderPolicy>),
     Hot { key: Key, old: Hot, old_len: usize },
     Cold(Key, Option<Cold>),
-    HoldInserted(EntryId),
-    HoldRemoved { index: usize, id: EntryId, hold: Hold },
+    HoldInserted(EntryId, Hold),
+    HoldRemoved(EntryId, Hold),
     ReceiptInserted(EntryId),
     ReceiptSet(EntryId, Receipt),
     ReceiptRemoved { index: usize, id: EntryId, receipt: Receipt },
@@ -66,23 +66,27 @@ impl Ledger {
         self.log(Undo::Cold(k, old));
     }
 
+    /// Indexes a new hold. The hold itself lives in the idempotency table:
+    /// a reservation is live while its record is unresolved.
     pub(super) fn insert_hold(&mut self, id: EntryId, hold: Hold) {
-        let k = key(hold.node, hold.sku);
-        self.holds.insert(id, hold);
-        self.holds_by_pos.insert((k, id.get()));
+        self.holds_by_pos.insert((key(hold.node, hold.sku), id.get()));
         if let Some(t) = hold.expires_at {
             self.expiry.insert((t, id.get()));
         }
-        self.log(Undo::HoldInserted(id));
+        self.log(Undo::HoldInserted(id, hold));
     }
 
-    pub(super) fn remove_hold(&mut self, id: EntryId) {
-        if let Some((index, _, hold)) = self.holds.swap_remove_full(&id) {
-            self.holds_by_pos.remove(&(key(hold.node, hold.sku), id.get()));
-            if let Some(t) = hold.expires_at {
-                self.expiry.remove(&(t, id.get()));
-            }
-            self.log(Undo::HoldRemoved { index, id, hold });
+    /// Unindexes a hold (its resolution is recorded by `resolve`). Only
+    /// the hold's node, SKU and expiry are used.
+    pub(super) fn remove_hold(&mut self, id: EntryId, hold: Hold) {
+        self.unindex_hold(id, hold);
+        self.log(Undo::HoldRemoved(id, hold));
+    }
+
+    fn unindex_hold(&mut self, id: EntryId, hold: Hold) {
+        self.holds_by_pos.remove(&(key(hold.node, hold.sku), id.get()));
+        if let Some(t) = hold.expires_at {
+            self.expiry.remove(&(t, id.get()));
         }
     }
 
@@ -164,17 +168,8 @@ impl Ledger {
                         None => self.cold.remove(&k),
                     };
                 }
-                Undo::HoldInserted(id) => {
-                    if let Some(hold) = self.holds.swap_remove(&id) {
-                        self.holds_by_pos.remove(&(key(hold.node, hold.sku), id.get()));
-                        if let Some(t) = hold.expires_at {
-                            self.expiry.remove(&(t, id.get()));
-                        }
-                    }
-                }
-                Undo::HoldRemoved { index, id, hold } => {
-                    let (at, _) = self.holds.insert_full(id, hold);
-                    self.holds.swap_indices(index, at);
+                Undo::HoldInserted(id, hold) => self.unindex_hold(id, hold),
+                Undo::HoldRemoved(id, hold) => {
                     self.holds_by_pos.insert((key(hold.node, hold.sku), id.get()));
                     if let Some(t) = hold.expires_at {
                         self.expiry.insert((t, id.get()));
