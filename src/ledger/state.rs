@@ -146,6 +146,7 @@ pub struct Ledger {
     undo: Option<Vec<Undo>>,
 }
 
+#[inline]
 fn key(node: NodeId, sku: Sku) -> Key {
     (sku.get(), node.get())
 }
@@ -235,22 +236,27 @@ impl Ledger {
         self.memo.events()
     }
 
+    #[inline]
     fn check_node(&self, node: NodeId) -> Result<(), LedgerError> {
         if node.get() < self.nodes { Ok(()) } else { Err(LedgerError::UnknownNode { node }) }
     }
 
+    #[inline]
     fn check_sku(&self, sku: Sku) -> Result<(), LedgerError> {
         if sku.as_usize() < self.skus.len() { Ok(()) } else { Err(LedgerError::UnknownSku { sku }) }
     }
 
+    #[inline]
     fn hot(&self, k: Key) -> Hot {
         self.skus.get(k.0 as usize).and_then(|s| s.positions.get(k.1 as usize)).copied().unwrap_or_default()
     }
 
+    #[inline]
     fn cold_of(&self, k: Key) -> Cold {
         self.cold.get(&k).copied().unwrap_or_default()
     }
 
+    #[inline]
     fn allowance(&self, k: Key) -> u64 {
         let policy = match self.overrides.get(&k) {
             Some(p) => *p,

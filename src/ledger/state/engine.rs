@@ -7,10 +7,12 @@ use crate::ledger::event::{ExpiredHold, Hold, Receipt};
 use crate::ledger::{Bucket, Command, CommandKind, Direction, Event, EventKind, LedgerError, Resolution};
 use crate::model::{EntryId, NodeId, Qty, Sku, Timestamp};
 
+#[inline]
 pub(super) fn add(a: u64, b: u64, node: NodeId, sku: Sku, bucket: Bucket) -> Result<u64, LedgerError> {
     a.checked_add(b).ok_or(LedgerError::Overflow { node, sku, bucket: Some(bucket) })
 }
 
+#[inline]
 pub(super) fn sub(a: u64, b: u64, node: NodeId, sku: Sku, bucket: Bucket) -> Result<u64, LedgerError> {
     a.checked_sub(b).ok_or(LedgerError::Insufficient {
         node,
@@ -21,27 +23,32 @@ pub(super) fn sub(a: u64, b: u64, node: NodeId, sku: Sku, bucket: Bucket) -> Res
     })
 }
 
+#[inline]
 pub(super) fn bumped(mut hot: Hot, node: NodeId, sku: Sku) -> Result<Hot, LedgerError> {
     hot.version = hot.version.checked_add(1).ok_or(LedgerError::Overflow { node, sku, bucket: None })?;
     Ok(hot)
 }
 
+#[inline]
 pub(super) fn to_u64_sat(v: u128) -> u64 {
     u64::try_from(v).unwrap_or(u64::MAX)
 }
 
 /// Claims (reserved + allocated) in excess of the backorder allowance: the
 /// on-hand units that must stay.
+#[inline]
 pub(super) fn pinned_on_hand(hot: Hot, allowance: u64) -> u128 {
     let claims = u128::from(hot.reserved).saturating_add(u128::from(hot.allocated));
     claims.saturating_sub(u128::from(allowance))
 }
 
 /// On-hand units that may leave without uncovering a claim.
+#[inline]
 pub(super) fn removable_on_hand(hot: Hot, allowance: u64) -> u64 {
     to_u64_sat(u128::from(hot.on_hand).saturating_sub(pinned_on_hand(hot, allowance)))
 }
 
+#[inline]
 pub(super) fn available(hot: Hot, allowance: u64) -> u64 {
     let supply = u128::from(hot.on_hand).saturating_add(u128::from(allowance));
     let claims = u128::from(hot.reserved).saturating_add(u128::from(hot.allocated));

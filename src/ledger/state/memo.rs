@@ -88,10 +88,13 @@ pub(super) struct Memos {
     extra: Vec<EventKind>,
     /// Empty, or a power of two long.
     slots: Vec<u64>,
+    /// Re-index when the record count reaches this (3/4 of the slots).
+    grow_at: usize,
     hasher: IdHashBuilder,
 }
 
 /// Puts record `index` (hash `h`) into the first free slot of its probe run.
+#[inline]
 fn place(slots: &mut [u64], h: u64, index: usize) {
     let mask = slots.len().wrapping_sub(1);
     let v = (h & !INDEX_MASK) | ((index as u64).wrapping_add(1) & INDEX_MASK);
@@ -159,6 +162,7 @@ impl Memos {
 
     /// Re-indexes into a larger slot array if `total` records would make
     /// the index more than 3/4 full.
+    #[cold]
     fn grow_for(&mut self, total: usize) {
         let need = total.saturating_mul(4).div_ceil(3);
         if need <= self.slots.len() {
@@ -170,14 +174,18 @@ impl Memos {
             place(&mut slots, self.hasher.hash_u128(r.id.get()), i);
         }
         self.slots = slots;
+        self.grow_at = (cap / 4).saturating_mul(3);
     }
 
     /// Remembers `event`, whose entry id the caller has checked is new.
+    #[inline]
     pub(super) fn push(&mut self, event: &Event) {
         if !self.has_room() {
             return;
         }
-        self.grow_for(self.records.len().saturating_add(1));
+        if self.records.len() >= self.grow_at {
+            self.grow_for(self.records.len().saturating_add(1));
+        }
         let rec = match self.compact(event) {
             Some(r) => r,
             None => {
@@ -252,6 +260,7 @@ impl Memos {
     }
 
     /// The compact record of `event`, when it has one.
+    #[inline]
     fn compact(&self, event: &Event) -> Option<Rec> {
         use EventKind as E;
         let rec = |tag, node: NodeId, sku: Sku, a: u64, b: u64| {
@@ -336,6 +345,7 @@ impl Memos {
     }
 
     /// The hold of reservation record `i` (whether or not it is still live).
+    #[inline]
     fn hold_at(&self, i: usize) -> Option<Hold> {
         let r = self.records.get(i)?;
         let (node, sku, qty, made_at) =

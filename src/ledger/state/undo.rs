@@ -34,12 +34,14 @@ pub(super) enum Undo {
 impl Ledger {
     // ---- mutation primitives: each records its inverse when a batch is open ----
 
+    #[inline]
     pub(super) fn log(&mut self, u: Undo) {
         if let Some(log) = self.undo.as_mut() {
             log.push(u);
         }
     }
 
+    #[inline]
     pub(super) fn set_hot(&mut self, k: Key, new: Hot) {
         let nodes = self.nodes as usize;
         let Some(st) = self.skus.get_mut(k.0 as usize) else { return };
@@ -68,6 +70,7 @@ impl Ledger {
 
     /// Indexes a new hold. The hold itself lives in the idempotency table:
     /// a reservation is live while its record is unresolved.
+    #[inline]
     pub(super) fn insert_hold(&mut self, id: EntryId, hold: Hold) {
         self.holds_by_pos.insert((key(hold.node, hold.sku), id.get()));
         if let Some(t) = hold.expires_at {
@@ -78,11 +81,13 @@ impl Ledger {
 
     /// Unindexes a hold (its resolution is recorded by `resolve`). Only
     /// the hold's node, SKU and expiry are used.
+    #[inline]
     pub(super) fn remove_hold(&mut self, id: EntryId, hold: Hold) {
         self.unindex_hold(id, hold);
         self.log(Undo::HoldRemoved(id, hold));
     }
 
+    #[inline]
     fn unindex_hold(&mut self, id: EntryId, hold: Hold) {
         self.holds_by_pos.remove(&(key(hold.node, hold.sku), id.get()));
         if let Some(t) = hold.expires_at {
@@ -90,6 +95,7 @@ impl Ledger {
         }
     }
 
+    #[inline]
     pub(super) fn resolve(&mut self, id: EntryId, how: Resolution) {
         self.memo.set_resolution(id, Some(how));
         self.log(Undo::Resolved(id));
@@ -114,6 +120,7 @@ impl Ledger {
         }
     }
 
+    #[inline]
     pub(super) fn journal(&mut self, at: Timestamp, k: Key, qty: u64, increase: bool) {
         self.journal.push_back(Movement { at, sku: k.0, node: k.1, qty, increase });
         self.log(Undo::JournalPushed);
