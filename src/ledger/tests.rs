@@ -35,3 +35,37 @@ fn batch_rollback_restores_index_order() {
     assert_eq!(format!("{l:?}"), before);
     l.check_invariants().unwrap();
 }
+
+#[cfg(feature = "serde")]
+#[test]
+fn a_snapshot_whose_holds_disagree_with_its_reservations_is_refused() {
+    let mut l = Ledger::new();
+    let t = Timestamp::EPOCH;
+    let (n, s) = (NodeId::new(0), Sku::new(0));
+    l.apply(&Command::new(id(1), CommandKind::Register { nodes: 1, skus: 1 }), t).unwrap();
+    l.apply(
+        &Command::new(id(2), CommandKind::Receive { node: n, sku: s, qty: Qty::new(9), inbound: None }),
+        t,
+    )
+    .unwrap();
+    for r in 3..5 {
+        l.apply(
+            &Command::new(
+                id(r),
+                CommandKind::Reserve { node: n, sku: s, qty: Qty::new(1), expires_at: None },
+            ),
+            t,
+        )
+        .unwrap();
+    }
+    let good = serde_json::to_value(&l).unwrap();
+    let back: Ledger = serde_json::from_value(good.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&back).unwrap(), good);
+    // Drop one hold, or swap their order: both are refused.
+    let mut dropped = good.clone();
+    dropped["holds"].as_array_mut().unwrap().pop();
+    assert!(serde_json::from_value::<Ledger>(dropped).is_err());
+    let mut swapped = good;
+    swapped["holds"].as_array_mut().unwrap().swap(0, 1);
+    assert!(serde_json::from_value::<Ledger>(swapped).is_err());
+}

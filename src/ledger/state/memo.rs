@@ -440,3 +440,7 @@ impl Memos {
         (0..self.records.len()).all(|i| self.event(i).is_some())
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+mod tests;
