@@ -262,17 +262,17 @@ impl Ledger {
         id: EntryId,
         now: Timestamp,
         for_commit: bool,
-    ) -> Result<Hold, LedgerError> {
-        match self.memo.reservation(id) {
-            Some(Ok(h)) => {
+    ) -> Result<(usize, Hold), LedgerError> {
+        match self.memo.reservation_at(id) {
+            Some((i, Ok(h))) => {
                 if for_commit {
                     if let Some(e) = h.expires_at.filter(|e| *e <= now) {
                         return Err(LedgerError::ReservationExpired { reservation: id, expired_at: e });
                     }
                 }
-                Ok(h)
+                Ok((i, h))
             }
-            Some(Err(r)) => Err(LedgerError::ReservationResolved { reservation: id, resolution: r }),
+            Some((_, Err(r))) => Err(LedgerError::ReservationResolved { reservation: id, resolution: r }),
             None => Err(LedgerError::UnknownReservation { reservation: id }),
         }
     }
@@ -587,7 +587,7 @@ impl Ledger {
                 Ok(EventKind::Reserved { node, sku, qty, expires_at })
             }
             C::Commit { reservation, qty } => {
-                let h = self.lookup_hold(reservation, now, true)?;
+                let (ri, h) = self.lookup_hold(reservation, now, true)?;
                 if qty > h.qty {
                     return Err(LedgerError::ExceedsReservation { reservation, requested: qty, held: h.qty });
                 }
@@ -599,11 +599,11 @@ impl Ledger {
                 let hot = bumped(hot, node, sku)?;
                 self.set_hot(k, hot);
                 self.remove_hold(reservation, h);
-                self.resolve(reservation, Resolution::Committed);
+                self.resolve_at(reservation, ri, Resolution::Committed);
                 Ok(EventKind::Committed { reservation, node, sku, qty, released: h.qty.saturating_sub(qty) })
             }
             C::Release { reservation } => {
-                let h = self.lookup_hold(reservation, now, false)?;
+                let (ri, h) = self.lookup_hold(reservation, now, false)?;
                 let (node, sku) = (h.node, h.sku);
                 let k = key(node, sku);
                 let mut hot = self.hot(k);
@@ -611,7 +611,7 @@ impl Ledger {
                 let hot = bumped(hot, node, sku)?;
                 self.set_hot(k, hot);
                 self.remove_hold(reservation, h);
-                self.resolve(reservation, Resolution::Released);
+                self.resolve_at(reservation, ri, Resolution::Released);
                 Ok(EventKind::Released { reservation, node, sku, qty: h.qty })
             }
             C::ExpireDue => {

@@ -82,7 +82,7 @@ const fn bits_ms(b: u64) -> Timestamp {
 }
 
 /// The idempotency table; see the module docs.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(super) struct Memos {
     records: Vec<Rec>,
     extra: Vec<EventKind>,
@@ -90,7 +90,24 @@ pub(super) struct Memos {
     slots: Vec<u64>,
     /// Re-index when the record count reaches this (3/4 of the slots).
     grow_at: usize,
+    /// The reservation most recently resolved (id, record index): a commit
+    /// or release stores its reservation's index without a second lookup.
+    /// Checked against the record before use, so it can never mislead.
+    recent: Option<(EntryId, usize)>,
     hasher: IdHashBuilder,
+}
+
+/// Everything but the `recent` lookup cache, which is not state: a batch
+/// rolled back leaves the same `Debug` output as before it.
+impl core::fmt::Debug for Memos {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Memos")
+            .field("records", &self.records)
+            .field("extra", &self.extra)
+            .field("slots", &self.slots)
+            .field("grow_at", &self.grow_at)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Puts record `index` (hash `h`) into the first free slot of its probe run.
@@ -278,7 +295,10 @@ impl Memos {
         // The record index of a remembered reservation at (node, sku)
         // holding `held` units.
         let reservation = |id: EntryId, node: NodeId, sku: Sku| {
-            let i = self.find(id)?;
+            let i = match self.recent {
+                Some((rid, i)) if rid == id && self.records.get(i).is_some_and(|r| r.id == id) => i,
+                _ => self.find(id)?,
+            };
             let r = self.records.get(i)?;
             let ok = matches!(r.tag, Tag::Reserved | Tag::ReservedUntil)
                 && u32::from(r.node) == node.get()
@@ -369,12 +389,21 @@ impl Memos {
     /// idempotency table doubles as the table of live holds.
     #[inline]
     pub(super) fn reservation(&self, id: EntryId) -> Option<Result<Hold, Resolution>> {
+        Some(self.reservation_at(id)?.1)
+    }
+
+    /// As [`Memos::reservation`], with the reservation's record index.
+    #[inline]
+    pub(super) fn reservation_at(&self, id: EntryId) -> Option<(usize, Result<Hold, Resolution>)> {
         let i = self.find(id)?;
         let hold = self.hold_at(i)?;
-        Some(match self.records.get(i)?.resolution {
-            Some(how) => Err(how),
-            None => Ok(hold),
-        })
+        Some((
+            i,
+            match self.records.get(i)?.resolution {
+                Some(how) => Err(how),
+                None => Ok(hold),
+            },
+        ))
     }
 
     /// The live hold of reservation `id`.
@@ -417,9 +446,17 @@ impl Memos {
     #[inline]
     pub(super) fn set_resolution(&mut self, id: EntryId, how: Option<Resolution>) {
         if let Some(i) = self.find(id) {
-            if let Some(r) = self.records.get_mut(i) {
-                r.resolution = how;
-            }
+            self.set_resolution_at(id, i, how);
+        }
+    }
+
+    /// As [`Memos::set_resolution`], given the record index `i` of `id`
+    /// (from [`Memos::reservation_at`]); a wrong index changes nothing.
+    #[inline]
+    pub(super) fn set_resolution_at(&mut self, id: EntryId, i: usize, how: Option<Resolution>) {
+        if let Some(r) = self.records.get_mut(i).filter(|r| r.id == id) {
+            r.resolution = how;
+            self.recent = Some((id, i));
         }
     }
 

@@ -101,6 +101,13 @@ impl Ledger {
         self.log(Undo::Resolved(id));
     }
 
+    /// As `resolve`, given the reservation's record index.
+    #[inline]
+    pub(super) fn resolve_at(&mut self, id: EntryId, index: usize, how: Resolution) {
+        self.memo.set_resolution_at(id, index, Some(how));
+        self.log(Undo::Resolved(id));
+    }
+
     pub(super) fn insert_receipt(&mut self, id: EntryId, r: Receipt) {
         self.receipts.insert(id, r);
         self.receipts_by_pos.insert((key(r.node, r.sku), id.get()));
