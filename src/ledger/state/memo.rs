@@ -171,10 +171,17 @@ impl Memos {
         None
     }
 
-    /// Makes room for `additional` more records without re-indexing.
+    /// Makes room for `additional` more records without re-indexing, and
+    /// touches the new room so its pages are mapped now, not on the hot path.
     pub(super) fn reserve(&mut self, additional: usize) {
         self.records.reserve(additional);
         self.grow_for(self.records.len().saturating_add(additional));
+        // Blank records (never read: they are beyond `len`).
+        let Ok(id) = EntryId::new(u128::MAX) else { return };
+        let blank = Rec { id, at: 0, a: 0, b: 0, sku: 0, node: 0, tag: Tag::Extra, resolution: None };
+        for slot in self.records.spare_capacity_mut() {
+            slot.write(blank);
+        }
     }
 
     /// Re-indexes into a larger slot array if `total` records would make
