@@ -73,8 +73,13 @@ impl TryFrom<LedgerRepr> for Ledger {
             }
         }
         // The live holds are the unresolved reservations; the listed ones
-        // must be exactly those.
-        if !l.memo.holds().eq(r.holds.iter().copied()) {
+        // must be exactly those, in any order (snapshots written before the
+        // holds lived in the idempotency table list them in another order).
+        let mut live: Vec<(EntryId, Hold)> = l.memo.holds().collect();
+        let mut listed = r.holds.clone();
+        live.sort_unstable_by_key(|(id, _)| *id);
+        listed.sort_unstable_by_key(|(id, _)| *id);
+        if live != listed {
             return Err(LedgerError::InvariantBroken {
                 detail: "the listed holds differ from the unresolved reservations".into(),
             });
