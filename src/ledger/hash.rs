@@ -14,6 +14,7 @@ use std::hash::RandomState;
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 const K2: u64 = 0xD6E8_FEB8_6659_FD93;
 
+#[inline]
 fn fold(a: u64, b: u64) -> u64 {
     let full = u128::from(a).wrapping_mul(u128::from(b));
     (full as u64) ^ (full.checked_shr(64).unwrap_or(0) as u64)
@@ -23,6 +24,16 @@ fn fold(a: u64, b: u64) -> u64 {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct IdHashBuilder {
     seed: u64,
+}
+
+impl IdHashBuilder {
+    /// The hash of a 128-bit id, as an [`IdHasher`] fed one `write_u128`
+    /// would give it, without going through the `Hasher` trait.
+    #[inline]
+    pub(crate) fn hash_u128(self, v: u128) -> u64 {
+        let h = fold(self.seed ^ (v as u64), (v.checked_shr(64).unwrap_or(0) as u64) ^ K2);
+        fold(h, K2)
+    }
 }
 
 impl Default for IdHashBuilder {

@@ -51,8 +51,12 @@
 //!   conflict, time going backwards and version mismatch.
 //!
 //! The table grows by one record per entry id for the life of the ledger
-//! (about 100 bytes; see BENCHMARKS.md) and is never pruned: there is no
-//! retention policy yet. [`Ledger::reserve_entries`] pre-sizes it.
+//! and is never pruned: there is no retention policy yet. A record is 48
+//! bytes plus its slot in a seeded hash index (8 bytes at most 3/4 full);
+//! the common events (receive, reserve, commit, release, ship, deallocate,
+//! return receipt, expected inbound) are stored in that compact form and
+//! rebuilt on demand, the rest are also kept whole. BENCHMARKS.md has the
+//! measured cost per command. [`Ledger::reserve_entries`] pre-sizes it.
 //!
 //! # Reservations
 //!
@@ -114,8 +118,10 @@
 //! The hot buckets (on-hand, reserved, allocated, version: 32 bytes) live in
 //! one dense array per SKU indexed by node id, grown to the highest node
 //! touched. The rarely used buckets (inbound, quarantine, damaged, returns
-//! pending) live in a sparse map beside it, as do reservations, receipts,
-//! the count journal and the idempotency table.
+//! pending) live in a sparse map beside it, as do receipts and the count
+//! journal. A live reservation is not stored separately: it is the
+//! unresolved `Reserve` record in the idempotency table, indexed by
+//! position and by expiry.
 
 mod command;
 mod error;

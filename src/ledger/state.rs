@@ -14,9 +14,11 @@ use crate::model::{EntryId, NodeId, Qty, Sku, Timestamp};
 
 mod engine;
 mod invariants;
+mod memo;
 mod undo;
 
 use engine::first_difference;
+use memo::Memos;
 use undo::Undo;
 #[cfg(feature = "serde")]
 mod snapshot;
@@ -110,25 +112,6 @@ struct Movement {
     increase: bool,
 }
 
-/// What the idempotency table remembers per entry id: the event, and for a
-/// reservation how it was resolved (kept here rather than in a second table,
-/// so resolving a hold adds no new record).
-///
-/// The entry id is the map's key and is not stored again: a record is 64
-/// bytes instead of the 96 a whole [`Event`] plus resolution would take.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Memo {
-    kind: EventKind,
-    at: Timestamp,
-    resolution: Option<Resolution>,
-}
-
-impl Memo {
-    fn event(&self, entry: EntryId) -> Event {
-        Event { entry, at: self.at, kind: self.kind.clone() }
-    }
-}
-
 /// The inventory ledger. See the [module docs](super) for the rules.
 ///
 /// ```
@@ -153,17 +136,17 @@ pub struct Ledger {
     skus: Vec<SkuState>,
     cold: BTreeMap<Key, Cold>,
     overrides: BTreeMap<Key, BackorderPolicy>,
-    holds: Map<EntryId, Hold>,
     holds_by_pos: BTreeSet<(Key, u128)>,
     expiry: BTreeSet<(Timestamp, u128)>,
     receipts: Map<EntryId, Receipt>,
     receipts_by_pos: BTreeSet<(Key, u128)>,
     journal: VecDeque<Movement>,
     last_count: BTreeMap<Key, Timestamp>,
-    memo: Map<EntryId, Memo>,
+    memo: Memos,
     undo: Option<Vec<Undo>>,
 }
 
+#[inline]
 fn key(node: NodeId, sku: Sku) -> Key {
     (sku.get(), node.get())
 }
@@ -229,7 +212,9 @@ impl Ledger {
 
     /// Reserves room for `additional` more entry ids in the idempotency
     /// table (and as many on-hand movements in the count journal), so a host
-    /// that knows its volume avoids rehashing on the hot path. Changes no
+    /// that knows its volume avoids re-indexing, reallocation and first-touch
+    /// page faults on the hot path: the table's new room is written once
+    /// here, so this call takes time in proportion to it. Changes no
     /// observable state.
     ///
     /// ```
@@ -245,30 +230,35 @@ impl Ledger {
     /// The event recorded under an entry id, if any.
     #[must_use]
     pub fn event_of(&self, entry: EntryId) -> Option<Event> {
-        self.memo.get(&entry).map(|m| m.event(entry))
+        self.memo.find(entry).and_then(|i| self.memo.event(i))
     }
 
     /// Every remembered event in the order it was recorded: a full event log.
     pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
-        self.memo.iter().map(|(id, m)| m.event(*id))
+        self.memo.events()
     }
 
+    #[inline]
     fn check_node(&self, node: NodeId) -> Result<(), LedgerError> {
         if node.get() < self.nodes { Ok(()) } else { Err(LedgerError::UnknownNode { node }) }
     }
 
+    #[inline]
     fn check_sku(&self, sku: Sku) -> Result<(), LedgerError> {
         if sku.as_usize() < self.skus.len() { Ok(()) } else { Err(LedgerError::UnknownSku { sku }) }
     }
 
+    #[inline]
     fn hot(&self, k: Key) -> Hot {
         self.skus.get(k.0 as usize).and_then(|s| s.positions.get(k.1 as usize)).copied().unwrap_or_default()
     }
 
+    #[inline]
     fn cold_of(&self, k: Key) -> Cold {
         self.cold.get(&k).copied().unwrap_or_default()
     }
 
+    #[inline]
     fn allowance(&self, k: Key) -> u64 {
         let policy = match self.overrides.get(&k) {
             Some(p) => *p,
@@ -326,19 +316,19 @@ impl Ledger {
         self.holds_by_pos
             .range((k, 0)..=(k, u128::MAX))
             .filter_map(move |(_, id)| EntryId::new(*id).ok())
-            .filter_map(move |id| self.holds.get(&id).map(|h| (id, *h)))
+            .filter_map(move |id| self.memo.hold(id).map(|h| (id, h)))
     }
 
     /// A live reservation by its entry id.
     #[must_use]
     pub fn reservation(&self, reservation: EntryId) -> Option<Hold> {
-        self.holds.get(&reservation).copied()
+        self.memo.hold(reservation)
     }
 
     /// How a reservation was resolved, if it was.
     #[must_use]
     pub fn resolution(&self, reservation: EntryId) -> Option<Resolution> {
-        self.memo.get(&reservation).and_then(|m| m.resolution)
+        self.memo.resolution(reservation)
     }
 
     /// The open inbound receipts (purchase orders and transfers in transit)
@@ -451,23 +441,35 @@ impl Ledger {
         self.apply_checked(cmd, now, Some((node, sku, expected)))
     }
 
+    #[inline]
     fn seen(&self, cmd: &Command) -> Option<Result<Outcome, LedgerError>> {
-        let m = self.memo.get(&cmd.entry)?;
-        let original = m.kind.command();
-        Some(match first_difference(&original, &cmd.kind) {
-            Some(field) => {
-                Err(LedgerError::IdempotencyConflict { entry: cmd.entry, field: field.to_owned() })
-            }
-            None => match &m.kind {
-                EventKind::Rejected { error, .. } => Err((**error).clone()),
-                _ => Ok(Outcome::AlreadyApplied(m.event(cmd.entry))),
-            },
-        })
+        let i = self.memo.find(cmd.entry)?;
+        Some(self.seen_again(cmd, i))
     }
 
+    #[cold]
+    fn seen_again(&self, cmd: &Command, i: usize) -> Result<Outcome, LedgerError> {
+        let ev = self.memo.event(i).ok_or_else(|| LedgerError::InvariantBroken {
+            detail: format!("the record of {} does not rebuild", cmd.entry),
+        })?;
+        if let Some(field) = first_difference(&ev.kind.command(), &cmd.kind) {
+            return Err(LedgerError::IdempotencyConflict { entry: cmd.entry, field: field.to_owned() });
+        }
+        match ev.kind {
+            EventKind::Rejected { error, .. } => Err(*error),
+            _ => Ok(Outcome::AlreadyApplied(ev)),
+        }
+    }
+
+    /// The checks of the call rather than the command: time, and room in
+    /// the idempotency table (2^48 − 2 entries: unreachable in practice).
+    #[inline]
     fn check_time(&self, now: Timestamp) -> Result<(), LedgerError> {
         match self.latest {
             Some(latest) if now < latest => Err(LedgerError::TimeWentBackwards { now, latest }),
+            _ if !self.memo.has_room() => {
+                Err(LedgerError::InvariantBroken { detail: "the idempotency table is full".into() })
+            }
             _ => Ok(()),
         }
     }
@@ -606,7 +608,7 @@ impl Ledger {
     }
 
     fn replay_one(&mut self, ev: &Event) -> bool {
-        if self.memo.contains_key(&ev.entry) || self.check_time(ev.at).is_err() {
+        if self.memo.find(ev.entry).is_some() || self.check_time(ev.at).is_err() {
             return false;
         }
         let cmd = Command::new(ev.entry, ev.command());

@@ -7,10 +7,12 @@ use crate::ledger::event::{ExpiredHold, Hold, Receipt};
 use crate::ledger::{Bucket, Command, CommandKind, Direction, Event, EventKind, LedgerError, Resolution};
 use crate::model::{EntryId, NodeId, Qty, Sku, Timestamp};
 
+#[inline]
 pub(super) fn add(a: u64, b: u64, node: NodeId, sku: Sku, bucket: Bucket) -> Result<u64, LedgerError> {
     a.checked_add(b).ok_or(LedgerError::Overflow { node, sku, bucket: Some(bucket) })
 }
 
+#[inline]
 pub(super) fn sub(a: u64, b: u64, node: NodeId, sku: Sku, bucket: Bucket) -> Result<u64, LedgerError> {
     a.checked_sub(b).ok_or(LedgerError::Insufficient {
         node,
@@ -21,27 +23,32 @@ pub(super) fn sub(a: u64, b: u64, node: NodeId, sku: Sku, bucket: Bucket) -> Res
     })
 }
 
+#[inline]
 pub(super) fn bumped(mut hot: Hot, node: NodeId, sku: Sku) -> Result<Hot, LedgerError> {
     hot.version = hot.version.checked_add(1).ok_or(LedgerError::Overflow { node, sku, bucket: None })?;
     Ok(hot)
 }
 
+#[inline]
 pub(super) fn to_u64_sat(v: u128) -> u64 {
     u64::try_from(v).unwrap_or(u64::MAX)
 }
 
 /// Claims (reserved + allocated) in excess of the backorder allowance: the
 /// on-hand units that must stay.
+#[inline]
 pub(super) fn pinned_on_hand(hot: Hot, allowance: u64) -> u128 {
     let claims = u128::from(hot.reserved).saturating_add(u128::from(hot.allocated));
     claims.saturating_sub(u128::from(allowance))
 }
 
 /// On-hand units that may leave without uncovering a claim.
+#[inline]
 pub(super) fn removable_on_hand(hot: Hot, allowance: u64) -> u64 {
     to_u64_sat(u128::from(hot.on_hand).saturating_sub(pinned_on_hand(hot, allowance)))
 }
 
+#[inline]
 pub(super) fn available(hot: Hot, allowance: u64) -> u64 {
     let supply = u128::from(hot.on_hand).saturating_add(u128::from(allowance));
     let claims = u128::from(hot.reserved).saturating_add(u128::from(hot.allocated));
@@ -255,20 +262,18 @@ impl Ledger {
         id: EntryId,
         now: Timestamp,
         for_commit: bool,
-    ) -> Result<Hold, LedgerError> {
-        match self.holds.get(&id) {
-            Some(h) => {
+    ) -> Result<(usize, Hold), LedgerError> {
+        match self.memo.reservation_at(id) {
+            Some((i, Ok(h))) => {
                 if for_commit {
                     if let Some(e) = h.expires_at.filter(|e| *e <= now) {
                         return Err(LedgerError::ReservationExpired { reservation: id, expired_at: e });
                     }
                 }
-                Ok(*h)
+                Ok((i, h))
             }
-            None => Err(match self.memo.get(&id).and_then(|m| m.resolution) {
-                Some(r) => LedgerError::ReservationResolved { reservation: id, resolution: r },
-                None => LedgerError::UnknownReservation { reservation: id },
-            }),
+            Some((_, Err(r))) => Err(LedgerError::ReservationResolved { reservation: id, resolution: r }),
+            None => Err(LedgerError::UnknownReservation { reservation: id }),
         }
     }
 
@@ -582,7 +587,7 @@ impl Ledger {
                 Ok(EventKind::Reserved { node, sku, qty, expires_at })
             }
             C::Commit { reservation, qty } => {
-                let h = self.lookup_hold(reservation, now, true)?;
+                let (ri, h) = self.lookup_hold(reservation, now, true)?;
                 if qty > h.qty {
                     return Err(LedgerError::ExceedsReservation { reservation, requested: qty, held: h.qty });
                 }
@@ -593,20 +598,20 @@ impl Ledger {
                 hot.allocated = add(hot.allocated, qty.get(), node, sku, Bucket::Allocated)?;
                 let hot = bumped(hot, node, sku)?;
                 self.set_hot(k, hot);
-                self.remove_hold(reservation);
-                self.resolve(reservation, Resolution::Committed);
+                self.remove_hold(reservation, h);
+                self.resolve_at(reservation, ri, Resolution::Committed);
                 Ok(EventKind::Committed { reservation, node, sku, qty, released: h.qty.saturating_sub(qty) })
             }
             C::Release { reservation } => {
-                let h = self.lookup_hold(reservation, now, false)?;
+                let (ri, h) = self.lookup_hold(reservation, now, false)?;
                 let (node, sku) = (h.node, h.sku);
                 let k = key(node, sku);
                 let mut hot = self.hot(k);
                 hot.reserved = sub(hot.reserved, h.qty.get(), node, sku, Bucket::Reserved)?;
                 let hot = bumped(hot, node, sku)?;
                 self.set_hot(k, hot);
-                self.remove_hold(reservation);
-                self.resolve(reservation, Resolution::Released);
+                self.remove_hold(reservation, h);
+                self.resolve_at(reservation, ri, Resolution::Released);
                 Ok(EventKind::Released { reservation, node, sku, qty: h.qty })
             }
             C::ExpireDue => {
@@ -619,7 +624,7 @@ impl Ledger {
                 let mut plan: BTreeMap<Key, Hot> = BTreeMap::new();
                 let mut holds = Vec::with_capacity(due.len());
                 for (t, id) in &due {
-                    let h = self.holds.get(id).copied().ok_or(LedgerError::InvariantBroken {
+                    let h = self.memo.hold(*id).ok_or(LedgerError::InvariantBroken {
                         detail: format!("expiry index names {id}, which is not live"),
                     })?;
                     let k = key(h.node, h.sku);
@@ -639,7 +644,14 @@ impl Ledger {
                     self.set_hot(k, hot);
                 }
                 for h in &holds {
-                    self.remove_hold(h.reservation);
+                    let hold = Hold {
+                        node: h.node,
+                        sku: h.sku,
+                        qty: h.qty,
+                        made_at: now,
+                        expires_at: Some(h.expires_at),
+                    };
+                    self.remove_hold(h.reservation, hold);
                     self.resolve(h.reservation, Resolution::Expired);
                 }
                 Ok(EventKind::Expired { holds })

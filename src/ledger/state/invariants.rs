@@ -36,7 +36,12 @@ impl Ledger {
             return broken("more nodes or skus than the limits".into());
         }
         let mut reserved: BTreeMap<Key, u128> = BTreeMap::new();
-        for (id, h) in &self.holds {
+        let (mut live, mut expiring) = (0usize, 0usize);
+        for (id, h) in self.memo.holds() {
+            live = live.saturating_add(1);
+            if h.expires_at.is_some() {
+                expiring = expiring.saturating_add(1);
+            }
             let k = key(h.node, h.sku);
             if h.qty.is_zero() || !self.holds_by_pos.contains(&(k, id.get())) {
                 return broken(format!("reservation {id} is empty or unindexed"));
@@ -44,15 +49,10 @@ impl Ledger {
             if h.expires_at.is_some_and(|t| !self.expiry.contains(&(t, id.get()))) {
                 return broken(format!("reservation {id} missing from the expiry index"));
             }
-            if self.resolution(*id).is_some() {
-                return broken(format!("reservation {id} is both live and resolved"));
-            }
             let e = reserved.entry(k).or_insert(0);
             *e = e.saturating_add(u128::from(h.qty.get()));
         }
-        if self.holds_by_pos.len() != self.holds.len()
-            || self.expiry.len() != self.holds.values().filter(|h| h.expires_at.is_some()).count()
-        {
+        if self.holds_by_pos.len() != live || self.expiry.len() != expiring {
             return broken("reservation indexes out of step".into());
         }
         let mut inbound: BTreeMap<Key, u128> = BTreeMap::new();
@@ -104,6 +104,9 @@ impl Ledger {
         }
         if self.cold.values().any(|c| *c == Cold::default()) {
             return broken("an empty cold record is stored".into());
+        }
+        if !self.memo.all_rebuild() {
+            return broken("a remembered event does not rebuild".into());
         }
         if self.journal.iter().zip(self.journal.iter().skip(1)).any(|(a, b)| a.at > b.at) {
             return broken("count journal out of time order".into());

@@ -1,7 +1,7 @@
 //! Snapshots: the serialised form of a ledger, validated on the way in.
 
-use super::{Cold, Key, Ledger, LedgerOptions, Memo, Movement, SkuState, key};
-use crate::ledger::{BackorderPolicy, Event, EventKind, Hold, LedgerError, Receipt, Resolution};
+use super::{Cold, Key, Ledger, LedgerOptions, Movement, SkuState, key};
+use crate::ledger::{BackorderPolicy, Event, Hold, LedgerError, Receipt, Resolution};
 use crate::model::{EntryId, Timestamp};
 
 /// The serialised form of a ledger: plain lists, validated on the way in.
@@ -30,12 +30,12 @@ impl From<Ledger> for LedgerRepr {
             skus: l.skus,
             cold: l.cold.into_iter().collect(),
             overrides: l.overrides.into_iter().collect(),
-            holds: l.holds.into_iter().collect(),
+            holds: l.memo.holds().collect(),
             receipts: l.receipts.into_iter().collect(),
-            resolved: l.memo.iter().filter_map(|(id, m)| m.resolution.map(|r| (*id, r))).collect(),
+            resolved: l.memo.resolutions().collect(),
             journal: l.journal.into_iter().collect(),
             last_count: l.last_count.into_iter().collect(),
-            events: l.memo.into_iter().map(|(id, m)| Event { entry: id, at: m.at, kind: m.kind }).collect(),
+            events: l.memo.events().collect(),
         }
     }
 }
@@ -47,30 +47,47 @@ impl TryFrom<LedgerRepr> for Ledger {
             Self { options: r.options, latest: r.latest, nodes: r.nodes, skus: r.skus, ..Self::default() };
         l.cold = r.cold.into_iter().collect();
         l.overrides = r.overrides.into_iter().collect();
-        for (id, h) in r.holds {
-            l.holds_by_pos.insert((key(h.node, h.sku), id.get()));
-            if let Some(t) = h.expires_at {
-                l.expiry.insert((t, id.get()));
-            }
-            l.holds.insert(id, h);
-        }
         for (id, rc) in r.receipts {
             l.receipts_by_pos.insert((key(rc.node, rc.sku), id.get()));
             l.receipts.insert(id, rc);
         }
         l.journal = r.journal.into_iter().collect();
         l.last_count = r.last_count.into_iter().collect();
-        for ev in r.events {
-            l.memo.insert(ev.entry, Memo { kind: ev.kind, at: ev.at, resolution: None });
+        l.memo.reserve(r.events.len());
+        for ev in &r.events {
+            if l.memo.find(ev.entry).is_some() || !l.memo.has_room() {
+                return Err(LedgerError::InvariantBroken { detail: format!("{} is listed twice", ev.entry) });
+            }
+            l.memo.push(ev);
         }
         for (id, how) in r.resolved {
-            match l.memo.get_mut(&id) {
-                Some(m) if matches!(m.kind, EventKind::Reserved { .. }) => m.resolution = Some(how),
+            match l.memo.find(id) {
+                Some(i) if l.memo.is_reservation(i) => {
+                    l.memo.set_resolution(id, Some(how));
+                }
                 _ => {
                     return Err(LedgerError::InvariantBroken {
                         detail: format!("resolution of {id}, not a reservation"),
                     });
                 }
+            }
+        }
+        // The live holds are the unresolved reservations; the listed ones
+        // must be exactly those, in any order (snapshots written before the
+        // holds lived in the idempotency table list them in another order).
+        let mut live: Vec<(EntryId, Hold)> = l.memo.holds().collect();
+        let mut listed = r.holds.clone();
+        live.sort_unstable_by_key(|(id, _)| *id);
+        listed.sort_unstable_by_key(|(id, _)| *id);
+        if live != listed {
+            return Err(LedgerError::InvariantBroken {
+                detail: "the listed holds differ from the unresolved reservations".into(),
+            });
+        }
+        for (id, h) in r.holds {
+            l.holds_by_pos.insert((key(h.node, h.sku), id.get()));
+            if let Some(t) = h.expires_at {
+                l.expiry.insert((t, id.get()));
             }
         }
         l.check_invariants()?;

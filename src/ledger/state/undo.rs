@@ -5,7 +5,7 @@
 //! them in reverse order, restoring the state byte for byte (including the
 //! insertion order of the ordered maps).
 
-use super::{Cold, Hot, Key, Ledger, Memo, Movement, key};
+use super::{Cold, Hot, Key, Ledger, Movement, key};
 use crate::ledger::{BackorderPolicy, Event, Hold, Receipt, Resolution};
 use crate::model::{EntryId, Qty, Timestamp};
 
@@ -19,8 +19,8 @@ pub(super) enum Undo {
     Override(Key, Option<BackorderPolicy>),
     Hot { key: Key, old: Hot, old_len: usize },
     Cold(Key, Option<Cold>),
-    HoldInserted(EntryId),
-    HoldRemoved { index: usize, id: EntryId, hold: Hold },
+    HoldInserted(EntryId, Hold),
+    HoldRemoved(EntryId, Hold),
     ReceiptInserted(EntryId),
     ReceiptSet(EntryId, Receipt),
     ReceiptRemoved { index: usize, id: EntryId, receipt: Receipt },
@@ -34,12 +34,14 @@ pub(super) enum Undo {
 impl Ledger {
     // ---- mutation primitives: each records its inverse when a batch is open ----
 
+    #[inline]
     pub(super) fn log(&mut self, u: Undo) {
         if let Some(log) = self.undo.as_mut() {
             log.push(u);
         }
     }
 
+    #[inline]
     pub(super) fn set_hot(&mut self, k: Key, new: Hot) {
         let nodes = self.nodes as usize;
         let Some(st) = self.skus.get_mut(k.0 as usize) else { return };
@@ -66,30 +68,43 @@ impl Ledger {
         self.log(Undo::Cold(k, old));
     }
 
+    /// Indexes a new hold. The hold itself lives in the idempotency table:
+    /// a reservation is live while its record is unresolved.
+    #[inline]
     pub(super) fn insert_hold(&mut self, id: EntryId, hold: Hold) {
-        let k = key(hold.node, hold.sku);
-        self.holds.insert(id, hold);
-        self.holds_by_pos.insert((k, id.get()));
+        self.holds_by_pos.insert((key(hold.node, hold.sku), id.get()));
         if let Some(t) = hold.expires_at {
             self.expiry.insert((t, id.get()));
         }
-        self.log(Undo::HoldInserted(id));
+        self.log(Undo::HoldInserted(id, hold));
     }
 
-    pub(super) fn remove_hold(&mut self, id: EntryId) {
-        if let Some((index, _, hold)) = self.holds.swap_remove_full(&id) {
-            self.holds_by_pos.remove(&(key(hold.node, hold.sku), id.get()));
-            if let Some(t) = hold.expires_at {
-                self.expiry.remove(&(t, id.get()));
-            }
-            self.log(Undo::HoldRemoved { index, id, hold });
+    /// Unindexes a hold (its resolution is recorded by `resolve`). Only
+    /// the hold's node, SKU and expiry are used.
+    #[inline]
+    pub(super) fn remove_hold(&mut self, id: EntryId, hold: Hold) {
+        self.unindex_hold(id, hold);
+        self.log(Undo::HoldRemoved(id, hold));
+    }
+
+    #[inline]
+    fn unindex_hold(&mut self, id: EntryId, hold: Hold) {
+        self.holds_by_pos.remove(&(key(hold.node, hold.sku), id.get()));
+        if let Some(t) = hold.expires_at {
+            self.expiry.remove(&(t, id.get()));
         }
     }
 
+    #[inline]
     pub(super) fn resolve(&mut self, id: EntryId, how: Resolution) {
-        if let Some(m) = self.memo.get_mut(&id) {
-            m.resolution = Some(how);
-        }
+        self.memo.set_resolution(id, Some(how));
+        self.log(Undo::Resolved(id));
+    }
+
+    /// As `resolve`, given the reservation's record index.
+    #[inline]
+    pub(super) fn resolve_at(&mut self, id: EntryId, index: usize, how: Resolution) {
+        self.memo.set_resolution_at(id, index, Some(how));
         self.log(Undo::Resolved(id));
     }
 
@@ -112,6 +127,7 @@ impl Ledger {
         }
     }
 
+    #[inline]
     pub(super) fn journal(&mut self, at: Timestamp, k: Key, qty: u64, increase: bool) {
         self.journal.push_back(Movement { at, sku: k.0, node: k.1, qty, increase });
         self.log(Undo::JournalPushed);
@@ -130,7 +146,7 @@ impl Ledger {
                 }
             }
         }
-        self.memo.insert(event.entry, Memo { kind: event.kind.clone(), at: event.at, resolution: None });
+        self.memo.push(&event);
         self.log(Undo::Memo(event.entry));
         event
     }
@@ -166,17 +182,8 @@ impl Ledger {
                         None => self.cold.remove(&k),
                     };
                 }
-                Undo::HoldInserted(id) => {
-                    if let Some(hold) = self.holds.swap_remove(&id) {
-                        self.holds_by_pos.remove(&(key(hold.node, hold.sku), id.get()));
-                        if let Some(t) = hold.expires_at {
-                            self.expiry.remove(&(t, id.get()));
-                        }
-                    }
-                }
-                Undo::HoldRemoved { index, id, hold } => {
-                    let (at, _) = self.holds.insert_full(id, hold);
-                    self.holds.swap_indices(index, at);
+                Undo::HoldInserted(id, hold) => self.unindex_hold(id, hold),
+                Undo::HoldRemoved(id, hold) => {
                     self.holds_by_pos.insert((key(hold.node, hold.sku), id.get()));
                     if let Some(t) = hold.expires_at {
                         self.expiry.insert((t, id.get()));
@@ -197,11 +204,7 @@ impl Ledger {
                     self.receipts.swap_indices(index, at);
                     self.receipts_by_pos.insert((key(receipt.node, receipt.sku), id.get()));
                 }
-                Undo::Resolved(id) => {
-                    if let Some(m) = self.memo.get_mut(&id) {
-                        m.resolution = None;
-                    }
-                }
+                Undo::Resolved(id) => self.memo.set_resolution(id, None),
                 Undo::JournalPushed => {
                     self.journal.pop_back();
                 }
@@ -212,9 +215,7 @@ impl Ledger {
                         None => self.last_count.remove(&k),
                     };
                 }
-                Undo::Memo(id) => {
-                    self.memo.swap_remove(&id);
-                }
+                Undo::Memo(id) => self.memo.pop(id),
             }
         }
     }
