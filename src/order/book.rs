@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{
     Applied, Destination, Network, OpId, Order, OrderError, OrderEvent, OrderEventKind, OrderPolicy, Unfilled,
 };
-use crate::ledger::{BatchRejection, Command, CommandKind, Ledger, LedgerError};
+use crate::ledger::{BatchRejection, Command, CommandKind, Ledger, LedgerError, Resolution};
 use crate::model::{FulfilmentMethod, LineId, NodeId, OrderId, Qty, Sku, Timestamp};
 use crate::routing::{Availability, OrderLine, Plan, PlanStatus, RouteOptions, RoutingProblem, Rules};
 
@@ -361,7 +361,9 @@ impl OrderBook {
     }
 
     /// Checks the book against the ledger: every hold is a live ledger
-    /// reservation of the same node, SKU and quantity.
+    /// reservation of the same node, SKU and quantity — or a checkout hold
+    /// (one with an expiry) that the ledger's own `ExpireDue` already
+    /// expired, which [`OrderBook::expire_holds`] has not settled yet.
     ///
     /// # Errors
     ///
@@ -373,6 +375,8 @@ impl OrderBook {
                 for h in &l.holds {
                     match ledger.reservation(h.reservation) {
                         Some(r) if r.node == h.node && r.sku == l.sku && r.qty == h.qty => {}
+                        None if h.expires_at.is_some()
+                            && ledger.resolution(h.reservation) == Some(Resolution::Expired) => {}
                         _ => return Err(OrderError::InvariantBroken { what: "hold not in ledger" }),
                     }
                 }

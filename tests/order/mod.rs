@@ -516,3 +516,29 @@ fn released_units_can_be_cancelled_short_picked_and_rejected() {
         (Qty::new(4), Qty::ZERO, Qty::ZERO, Qty::new(4))
     );
 }
+
+/// Found by the `order_flow` fuzz target: the host's own `ExpireDue` takes a
+/// lapsed checkout hold before the book's `expire_holds` runs. The book is
+/// still consistent with the ledger, and `expire_holds` settles the order.
+#[test]
+fn a_checkout_hold_the_ledger_expired_first_is_consistent_until_expire_holds() {
+    let mut l = ledger(1, 1, &[((0, 0), 5)]);
+    let mut book = OrderBook::new(Network::new(vec![wh(0, 1)]).unwrap(), OrderPolicy::new());
+    let until = Timestamp::from_unix_ms(T.as_unix_ms() + 1_000);
+    let spec = order(1, &[(0, 0, 2)]).hold_until(Some(until));
+    let view = live(&l);
+    book.place(&mut l, &view, OpId::new(1), T, spec).unwrap();
+    book.check_against(&l).unwrap();
+    let later = Timestamp::from_unix_ms(T.as_unix_ms() + 2_000);
+    l.apply(&Command::new(e(1_000), CommandKind::ExpireDue), later).unwrap();
+    assert_eq!(l.position(NodeId::new(0), Sku::new(0)).unwrap().reserved, Qty::ZERO);
+    book.check_against(&l).unwrap();
+    // A hold that went any other way is still caught.
+    let mut other = ledger(1, 1, &[((0, 0), 5)]);
+    assert!(matches!(book.check_against(&other), Err(OrderError::InvariantBroken { .. })));
+    other = l.clone();
+    let done = book.expire_holds(&mut other, OpId::new(2), later).unwrap();
+    assert!(done.ledger_events.is_empty(), "nothing left to release: {:?}", done.ledger_events);
+    assert_eq!(book.order(OrderId::new(1)).unwrap().status, OrderStatus::Expired);
+    book.check_against(&other).unwrap();
+}
