@@ -324,7 +324,8 @@ pub fn step(src: &mut dyn Src, w: &mut World) -> Result<String, String> {
         Ok(o) => {
             let mut m = BTreeMap::new();
             for l in &o.lines {
-                for h in &l.holds {
+                // Holds the ledger's own ExpireDue took are not there to release.
+                for h in l.holds.iter().filter(|h| w.ledger.reservation(h.reservation).is_some()) {
                     *m.entry((h.node, l.sku)).or_default() += h.qty.get();
                 }
             }
