@@ -15,20 +15,14 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, Throughput};
 use omniroute::atp::{AtpPolicy, AtpViews, Buffer, Demand, InboundPolicy, Scope};
 use omniroute::ledger::Ledger;
-use omniroute::{ChannelId, Command, CommandKind, EntryId, FulfilmentMethod, NodeId, Qty, Sku, Timestamp};
+use omniroute::{ChannelId, Command, CommandKind, FulfilmentMethod, NodeId, Qty, Sku, Timestamp};
 
-const NODES: u32 = 100;
-const SKUS: u32 = 200;
+use crate::stream::{Grid, id};
+
+const GRID: Grid = Grid { nodes: 100, skus: 200 };
+const NODES: u32 = GRID.nodes;
+const SKUS: u32 = GRID.skus;
 const CHANNELS: u32 = 4;
-
-fn id(n: u64) -> EntryId {
-    EntryId::new(u128::from(n) + 1).unwrap()
-}
-
-fn pos(i: u64) -> (NodeId, Sku) {
-    let k = i.wrapping_mul(7_919) % u64::from(NODES * SKUS);
-    (NodeId::new((k % u64::from(NODES)) as u32), Sku::new((k / u64::from(NODES)) as u32))
-}
 
 fn policy() -> AtpPolicy {
     let mut p = AtpPolicy::new(CHANNELS).unwrap();
@@ -41,50 +35,10 @@ fn policy() -> AtpPolicy {
     p.inbound(InboundPolicy::within(30, 1).unwrap())
 }
 
-fn prepared() -> Ledger {
-    let mut l = Ledger::new();
-    let t = Timestamp::EPOCH;
-    l.apply(&Command::new(id(1 << 40), CommandKind::Register { nodes: NODES, skus: SKUS }), t).unwrap();
-    for s in 0..SKUS {
-        for n in 0..NODES {
-            let e = id((1 << 41) + u64::from(s * NODES + n));
-            let kind = CommandKind::Receive {
-                node: NodeId::new(n),
-                sku: Sku::new(s),
-                qty: Qty::new(1_000_000),
-                inbound: None,
-            };
-            l.apply(&Command::new(e, kind), t).unwrap();
-        }
-    }
-    l
-}
-
-fn mixed(n: u64) -> Vec<Command> {
-    let mut v = Vec::with_capacity(n as usize);
-    let mut i = 0;
-    while (v.len() as u64) < n {
-        let (node, sku) = pos(i);
-        let base = 3 * i;
-        v.push(Command::new(id(base), CommandKind::Receive { node, sku, qty: Qty::new(5), inbound: None }));
-        v.push(Command::new(
-            id(base + 1),
-            CommandKind::Reserve { node, sku, qty: Qty::new(2), expires_at: None },
-        ));
-        v.push(Command::new(
-            id(base + 2),
-            CommandKind::Commit { reservation: id(base + 1), qty: Qty::new(1) },
-        ));
-        i += 1;
-    }
-    v.truncate(n as usize);
-    v
-}
-
 pub fn benches(c: &mut Criterion) {
     let mut g = c.benchmark_group("atp");
     let now = Timestamp::from_unix_ms(1);
-    let ledger = prepared();
+    let ledger = GRID.prepared();
     let views = AtpViews::new(policy(), &ledger).unwrap();
     {
         let skus: Vec<Sku> =
@@ -145,7 +99,7 @@ pub fn benches(c: &mut Criterion) {
     }
     {
         let n = 30_000u64;
-        let cmds = mixed(n);
+        let cmds = GRID.mixed(n);
         g.throughput(Throughput::Elements(n));
         g.bench_function(format!("commands_ledger_only/{n}"), |b| {
             b.iter_batched(

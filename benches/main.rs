@@ -21,6 +21,7 @@ mod returns;
 mod routing;
 #[cfg(feature = "sim")]
 mod sim;
+mod stream;
 
 fn main() {
     let mut c = Criterion::default().configure_from_args();

@@ -24,60 +24,14 @@
 use std::hint::black_box;
 
 use omniroute::ledger::Ledger;
-use omniroute::{Command, CommandKind, EntryId, NodeId, Qty, Sku, Timestamp};
+use omniroute::{Command, Timestamp};
 
-const NODES: u32 = 100;
-const SKUS: u32 = 1_000;
+#[path = "../benches/stream.rs"]
+mod stream;
+use stream::Grid;
+
+const GRID: Grid = Grid { nodes: 100, skus: 1_000 };
 const N: u64 = 30_000;
-
-fn id(n: u64) -> EntryId {
-    EntryId::new(u128::from(n) + 1).unwrap()
-}
-
-fn pos(i: u64) -> (NodeId, Sku) {
-    let k = i.wrapping_mul(7_919) % u64::from(NODES * SKUS);
-    (NodeId::new((k % u64::from(NODES)) as u32), Sku::new((k / u64::from(NODES)) as u32))
-}
-
-fn prepared() -> Ledger {
-    let mut l = Ledger::new();
-    let t = Timestamp::EPOCH;
-    l.apply(&Command::new(id(1 << 40), CommandKind::Register { nodes: NODES, skus: SKUS }), t).unwrap();
-    for s in 0..SKUS {
-        for n in 0..NODES {
-            let e = id((1 << 41) + u64::from(s * NODES + n));
-            let kind = CommandKind::Receive {
-                node: NodeId::new(n),
-                sku: Sku::new(s),
-                qty: Qty::new(1_000_000),
-                inbound: None,
-            };
-            l.apply(&Command::new(e, kind), t).unwrap();
-        }
-    }
-    l
-}
-
-fn mixed(n: u64) -> Vec<Command> {
-    let mut v = Vec::new();
-    let mut i = 0;
-    while (v.len() as u64) < n {
-        let (node, sku) = pos(i);
-        let base = 3 * i;
-        v.push(Command::new(id(base), CommandKind::Receive { node, sku, qty: Qty::new(5), inbound: None }));
-        v.push(Command::new(
-            id(base + 1),
-            CommandKind::Reserve { node, sku, qty: Qty::new(2), expires_at: None },
-        ));
-        v.push(Command::new(
-            id(base + 2),
-            CommandKind::Commit { reservation: id(base + 1), qty: Qty::new(1) },
-        ));
-        i += 1;
-    }
-    v.truncate(n as usize);
-    v
-}
 
 #[inline(never)]
 fn run(l: &mut Ledger, cmds: &[Command]) {
@@ -89,8 +43,8 @@ fn run(l: &mut Ledger, cmds: &[Command]) {
 
 fn main() {
     let presized = std::env::args().nth(1).as_deref() != Some("grow");
-    let cmds = mixed(N);
-    let base = prepared();
+    let cmds = GRID.mixed(N);
+    let base = GRID.prepared();
     let mut l = base.clone();
     if presized {
         l.reserve_entries(N as usize);
@@ -98,7 +52,7 @@ fn main() {
     let start = std::time::Instant::now();
     run(&mut l, &cmds);
     let elapsed = start.elapsed();
-    assert_eq!(l.entry_count() as u64, N + 1 + u64::from(NODES * SKUS));
+    assert_eq!(l.entry_count() as u64, N + GRID.entries());
     l.check_invariants().unwrap();
     // Wall-clock time is printed for a rough look only; compare instruction
     // counts (callgrind), which do not depend on the machine's load.
