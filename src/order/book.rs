@@ -297,7 +297,10 @@ impl OrderBook {
         self.orders.values()
     }
 
-    /// The last applied operation id.
+    /// The last applied operation id: the last operation that changed
+    /// something (an operation with no order event and no ledger command,
+    /// such as `expire_holds` with nothing due, does not use up its id), so
+    /// [`OrderBook::apply_events`] rebuilds it exactly.
     #[must_use]
     pub const fn last_op(&self) -> Option<OpId> {
         self.last_op
@@ -616,7 +619,12 @@ impl OrderBook {
                             self.orders.insert(id, o);
                         }
                     }
-                    self.last_op = Some(op);
+                    // An operation that changed nothing (no order event, no
+                    // ledger command) leaves no trace, so it does not use up
+                    // its op id: `apply_events` then rebuilds `last_op` exactly.
+                    if !events.is_empty() || !cmds.is_empty() {
+                        self.last_op = Some(op);
+                    }
                     return Ok(Applied {
                         events,
                         ledger_events: outcomes.into_iter().map(crate::ledger::Outcome::into_event).collect(),
