@@ -368,13 +368,28 @@ impl OrderBook {
     /// (one with an expiry) that the ledger's own `ExpireDue` already
     /// expired, which [`OrderBook::expire_holds`] has not settled yet.
     ///
+    /// Units the book has allocated (released to fulfilment, not yet shipped)
+    /// at a position are allocated in the ledger too: the ledger may hold
+    /// more (a host's own allocations), never less.
+    ///
     /// # Errors
     ///
     /// [`OrderError::InvariantBroken`] `"hold not in ledger"` for the first hold
-    /// that does not match.
+    /// that does not match, `"allocated units not in ledger"` for the first
+    /// position where the ledger has fewer allocated units than the book.
+    ///
+    /// # Complexity
+    ///
+    /// O(h + f log f) for h holds and f fills in the book.
     pub fn check_against(&self, ledger: &Ledger) -> Result<(), OrderError> {
+        let mut allocated: BTreeMap<(NodeId, Sku), Qty> = BTreeMap::new();
         for o in self.orders.values() {
             for l in &o.lines {
+                for f in l.fills.iter().filter(|f| !f.allocated.is_zero()) {
+                    let a = allocated.entry((f.node, l.sku)).or_insert(Qty::ZERO);
+                    *a =
+                        a.checked_add(f.allocated).map_err(|_| OrderError::Overflow { what: "allocated" })?;
+                }
                 for h in &l.holds {
                     match ledger.reservation(h.reservation) {
                         Some(r) if r.node == h.node && r.sku == l.sku && r.qty == h.qty => {}
@@ -383,6 +398,11 @@ impl OrderBook {
                         _ => return Err(OrderError::InvariantBroken { what: "hold not in ledger" }),
                     }
                 }
+            }
+        }
+        for ((node, sku), qty) in allocated {
+            if ledger.position(node, sku).map_or(true, |p| p.allocated < qty) {
+                return Err(OrderError::InvariantBroken { what: "allocated units not in ledger" });
             }
         }
         Ok(())

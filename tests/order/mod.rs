@@ -542,3 +542,33 @@ fn a_checkout_hold_the_ledger_expired_first_is_consistent_until_expire_holds() {
     assert_eq!(book.order(OrderId::new(1)).unwrap().status, OrderStatus::Expired);
     book.check_against(&other).unwrap();
 }
+
+/// `check_against` also sees allocated units the ledger no longer has (a
+/// host's raw `Deallocate` behind the book's back).
+#[test]
+fn check_against_catches_allocated_units_taken_behind_the_books_back() {
+    let mut l = ledger(1, 1, &[((0, 0), 5)]);
+    let mut book = OrderBook::new(Network::new(vec![wh(0, 1)]).unwrap(), OrderPolicy::new());
+    let view = live(&l);
+    book.place(&mut l, &view, OpId::new(1), T, order(1, &[(0, 0, 2)])).unwrap();
+    book.release(&mut l, OpId::new(2), T, OrderId::new(1), None).unwrap();
+    book.check_against(&l).unwrap();
+    // A host allocation of its own beside the book's is fine.
+    let (n, s) = (NodeId::new(0), Sku::new(0));
+    let mut more = l.clone();
+    more.apply(
+        &Command::new(e(2_000), CommandKind::Reserve { node: n, sku: s, qty: Qty::new(1), expires_at: None }),
+        T,
+    )
+    .unwrap();
+    more.apply(&Command::new(e(2_001), CommandKind::Commit { reservation: e(2_000), qty: Qty::new(1) }), T)
+        .unwrap();
+    book.check_against(&more).unwrap();
+    // Fewer allocated units than the book's is not.
+    l.apply(&Command::new(e(2_002), CommandKind::Deallocate { node: n, sku: s, qty: Qty::new(1) }), T)
+        .unwrap();
+    match book.check_against(&l) {
+        Err(OrderError::InvariantBroken { what }) => assert_eq!(what, "allocated units not in ledger"),
+        other => panic!("expected a broken invariant, got {other:?}"),
+    }
+}
