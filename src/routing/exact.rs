@@ -6,8 +6,9 @@
 //! For n candidate nodes and l lines, the search's setup is O(n × l) plus a
 //! sort, O(n log n): one pass for what each node could ship alone, the
 //! search order, dominance (each node against at most `DOMINANCE_TRIES`
-//! earlier ones), the amortised suffix bounds, and the seeds (best single
-//! node; the greedy set cover, O(shipments × n × l)). The search itself is
+//! earlier ones), the amortised suffix bounds, and the seed (best single
+//! node; the greedy set cover, O(shipments × n × l), runs only when the
+//! visit limit is hit). The search itself is
 //! exponential in the worst case and bounded by the visit limit; per visited
 //! set it costs O(candidates × l) for the children's cheap bounds, where the
 //! candidates are only the undominated positions plus those dominated by a
@@ -516,13 +517,6 @@ pub(crate) fn branch_and_bound(
             }
         }
     }
-    // Seed: the greedy set cover's plan.
-    let greedy = super::heuristics::greedy(c)?;
-    if let Some(cost) = assignment_cost(c, &greedy)? {
-        if best.as_ref().is_none_or(|b| cost < b.cost) {
-            best = Some(Assignment { cost, allocs: greedy });
-        }
-    }
     let mut s = Search {
         c,
         order,
@@ -543,7 +537,18 @@ pub(crate) fn branch_and_bound(
     };
     let none: SmallVec<[i128; 16]> = SmallVec::from_elem(NONE, nl);
     s.children(0, 0, &none)?;
-    Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
+    let mut best = s.best;
+    if s.gave_up {
+        // The search limit was hit: the plan returned is the better of what
+        // the search found and the greedy set cover's plan.
+        let greedy = super::heuristics::greedy(c)?;
+        if let Some(cost) = assignment_cost(c, &greedy)? {
+            if best.as_ref().is_none_or(|b| cost < b.cost) {
+                best = Some(Assignment { cost, allocs: greedy });
+            }
+        }
+    }
+    Ok(Outcome { best, complete: !s.gave_up, visits: s.visits })
 }
 
 struct Search<'a> {
