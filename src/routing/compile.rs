@@ -394,6 +394,20 @@ pub(crate) fn order_items(
     (items, split_mask)
 }
 
+/// The tie-break perturbation's `(b, m)` for `count` candidate nodes (see
+/// [`perturb`]).
+pub(crate) fn tie_break(count: usize) -> Result<(i128, i128), RoutingError> {
+    let count = i128::try_from(count).map_err(|_| RoutingError::overflow("node count"))?;
+    let b =
+        count.checked_mul(count).and_then(|v| v.checked_add(1)).ok_or(RoutingError::overflow("tie-break"))?;
+    let m = count
+        .checked_add(1)
+        .and_then(|v| v.checked_mul(b))
+        .and_then(|v| v.checked_add(1))
+        .ok_or(RoutingError::overflow("tie-break"))?;
+    Ok((b, m))
+}
+
 /// Applies the tie-break perturbation to `nodes` (in node-id order) and the
 /// penalty, and checks once that every total the optimiser forms fits.
 pub(crate) fn perturb(
@@ -408,14 +422,7 @@ pub(crate) fn perturb(
     // order: the cost, the number of shipments, the sum of the shipping
     // nodes' ranks. The search can prune on ties, and the optimum of the
     // perturbed problem is the documented tie-break.
-    let count = i128::try_from(nodes.len()).map_err(|_| RoutingError::overflow("node count"))?;
-    let b =
-        count.checked_mul(count).and_then(|v| v.checked_add(1)).ok_or(RoutingError::overflow("tie-break"))?;
-    let m = count
-        .checked_add(1)
-        .and_then(|v| v.checked_mul(b))
-        .and_then(|v| v.checked_add(1))
-        .ok_or(RoutingError::overflow("tie-break"))?;
+    let (b, m) = tie_break(nodes.len())?;
     let ovf = || RoutingError::overflow("cost scale");
     for (rank, n) in nodes.iter_mut().enumerate() {
         let r = i128::try_from(rank).map_err(|_| ovf())?;

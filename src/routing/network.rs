@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 
 use super::Shipment;
 use super::build::{Costs, build_with};
-use super::compile::{CLine, CNode, Compiled, MAX_LINES, bit, mul128, order_items, perturb, scaled};
+use super::compile::{CLine, CNode, Compiled, MAX_LINES, bit, mul128, order_items, scaled, tie_break};
 use super::exact::branch_and_bound;
 use super::{
     Availability, LineQty, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
@@ -99,6 +99,8 @@ pub struct RouteWorkspace {
     rows: Vec<u64>,
     /// Touched nodes that may ship, sorted.
     perm: Vec<u32>,
+    /// Per entry of `perm`: the lines the node may ship.
+    eligs: Vec<u64>,
 }
 
 impl RouteWorkspace {
@@ -619,7 +621,7 @@ impl RoutingNetwork {
         availability: &dyn Availability,
         ws: &mut RouteWorkspace,
     ) -> Result<(), RoutingError> {
-        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm } = ws;
+        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm, eligs } = ws;
         if slot.len() < self.nodes.len() {
             slot.resize(self.nodes.len(), FREE);
         }
@@ -679,7 +681,11 @@ impl RoutingNetwork {
         let scale = self.scale.max(pen.map_or(0, |p| p.scale()));
         let factor = scaled(rust_decimal::Decimal::ONE, scale.saturating_sub(self.scale))?;
         let ovf = || RoutingError::overflow("cost scale");
-        c.nodes.clear();
+        // First the lines each node may ship, so the number of candidates (and
+        // with it the tie-break perturbation, as `perturb` computes it) is
+        // known before the records are written; then the records, perturbed
+        // as they are written, reusing the workspace's records in place.
+        eligs.clear();
         for &k in perm.iter() {
             let k = k as usize;
             let at = slot.get(k).map_or(0, |&s| (s as usize).saturating_mul(ns));
@@ -698,32 +704,71 @@ impl RoutingNetwork {
                     }
                 }
             }
+            eligs.push(elig);
+        }
+        let count = eligs.iter().filter(|&&e| e != 0).count();
+        let (b, m) = tie_break(count)?;
+        let penalty = match pen {
+            Some(p) => Some(mul128(scaled(p, scale)?, m).ok_or_else(ovf)?),
+            None => None,
+        };
+        let mut biggest = penalty.unwrap_or(0);
+        let mut fixed_sum = 0i128;
+        let mut rank = 0usize;
+        for (&k, &elig) in perm.iter().zip(eligs.iter()) {
             if elig == 0 {
                 continue;
             }
-            let mut unit = SmallVec::new();
-            for &sku in &c.skus {
-                unit.push(mul128(self.unit_at(k, sku), factor).ok_or_else(ovf)?);
+            let k = k as usize;
+            let at = slot.get(k).map_or(0, |&s| (s as usize).saturating_mul(ns));
+            let row = rows.get(at..at.saturating_add(ns)).unwrap_or_default();
+            let r = i128::try_from(rank).map_err(|_| ovf())?;
+            let fixed = mul128(self.fixed.get(k).copied().unwrap_or(0), factor)
+                .and_then(|v| mul128(v, m))
+                .and_then(|v| v.checked_add(b))
+                .and_then(|v| v.checked_add(r))
+                .ok_or_else(ovf)?;
+            fixed_sum = fixed_sum.checked_add(fixed).ok_or(RoutingError::overflow("shipment costs"))?;
+            let id = self.ids.get(k).copied().unwrap_or_default();
+            let cap = self.max_units.get(k).copied().unwrap_or(u64::MAX).min(demand);
+            if c.nodes.len() <= rank {
+                c.nodes.push(CNode {
+                    id,
+                    orig: k,
+                    fixed,
+                    unit: SmallVec::new(),
+                    stock: SmallVec::new(),
+                    cap,
+                    elig,
+                });
             }
-            let max = self.max_units.get(k).copied().unwrap_or(u64::MAX);
-            c.nodes.push(CNode {
-                id: self.ids.get(k).copied().unwrap_or_default(),
-                orig: k,
-                fixed: mul128(self.fixed.get(k).copied().unwrap_or(0), factor).ok_or_else(ovf)?,
-                unit,
-                stock: SmallVec::from_slice(row),
-                cap: max.min(demand),
-                elig,
-            });
+            let Some(node) = c.nodes.get_mut(rank) else { continue };
+            node.id = id;
+            node.orig = k;
+            node.fixed = fixed;
+            node.cap = cap;
+            node.elig = elig;
+            node.unit.clear();
+            for &sku in &c.skus {
+                let u = mul128(self.unit_at(k, sku), factor).and_then(|v| mul128(v, m)).ok_or_else(ovf)?;
+                biggest = biggest.max(u);
+                node.unit.push(u);
+            }
+            node.stock.clear();
+            node.stock.extend_from_slice(row);
+            rank = rank.saturating_add(1);
         }
+        c.nodes.truncate(rank);
+        // As `perturb` checks: every total the optimiser forms fits.
+        biggest
+            .checked_mul(i128::from(demand))
+            .and_then(|v| v.checked_mul(4))
+            .and_then(|v| v.checked_add(fixed_sum))
+            .ok_or(RoutingError::overflow("plan cost"))?;
         let (items, split_mask) = order_items(&order.lines, canon, &c.skus, order.rules.get_split_lines());
         c.items = items;
         c.split_mask = split_mask;
-        c.penalty = match pen {
-            Some(p) => Some(scaled(p, scale)?),
-            None => None,
-        };
-        perturb(&mut c.nodes, &mut c.penalty, demand)?;
+        c.penalty = penalty;
         c.max_ship =
             order.rules.get_max_shipments().map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
         c.ship_complete = order.rules.get_ship_complete();
