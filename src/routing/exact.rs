@@ -439,14 +439,30 @@ pub(crate) fn branch_and_bound(
     }
     // Search order: cost per unit the node could ship (integer division; it
     // only orders the search), then index — both independent of input order.
-    let mut order: Vec<(i128, usize)> = (0..n)
-        .map(|k| {
-            let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
-            (per.unwrap_or(i128::MAX), k)
-        })
-        .collect();
-    order.sort_unstable();
-    let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
+    // Sorted as one `u128` per node, the key above the index (the key is a
+    // cost per unit, far below 2^96; larger keys, if any, tie and fall back
+    // to index order), which sorts much faster than (i128, usize) pairs.
+    const LOW: u32 = 32;
+    let order: Vec<usize> = if u32::try_from(n).is_ok() {
+        let mut keys: Vec<u128> = (0..n)
+            .map(|k| {
+                let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
+                let per = per.and_then(|p| u128::try_from(p).ok()).unwrap_or(u128::MAX).min((1u128 << 96) - 1);
+                (per << LOW) | k as u128
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|v| (v & u128::from(u32::MAX)) as usize).collect()
+    } else {
+        let mut order: Vec<(i128, usize)> = (0..n)
+            .map(|k| {
+                let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
+                (per.unwrap_or(i128::MAX), k)
+            })
+            .collect();
+        order.sort_unstable();
+        order.into_iter().map(|(_, k)| k).collect()
+    };
     let dominator = dominators(c, &order);
     let mut free = Vec::with_capacity(n);
     let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
@@ -456,13 +472,16 @@ pub(crate) fn branch_and_bound(
             None => free.push(p),
         }
     }
-    // suffix[p * lines + l]: the least amortised unit cost of line l over the
-    // nodes at search positions p.. (NONE if none), flat for speed. The same
+    // suffix[p * lines + l]: the least of the penalty and the amortised unit
+    // cost of line l over the nodes at search positions p.. (NONE if
+    // neither), flat for speed. The same
     // pass lays out, per search position, the node's fixed cost and unit
     // cost per line (NONE where not eligible) contiguously, so the
     // search never touches the large node records, and finds every line's
     // cheapest unit cost for `base`.
-    let mut suffix: Vec<i128> = vec![NONE; n.saturating_add(1).saturating_mul(nl)];
+    // Every entry starts at the penalty, so no second table is needed.
+    let pen = c.penalty.unwrap_or(NONE);
+    let mut suffix: Vec<i128> = vec![pen; n.saturating_add(1).saturating_mul(nl)];
     let mut pos_fixed: Vec<i128> = vec![0; n];
     let mut pos_unit: Vec<i128> = vec![NONE; n.saturating_mul(nl)];
     let mut cheapest: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
@@ -496,8 +515,6 @@ pub(crate) fn branch_and_bound(
             }
         }
     }
-    let pen = c.penalty.unwrap_or(NONE);
-    let outside: Vec<i128> = suffix.iter().map(|&v| v.min(pen)).collect();
     // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
     let mut base = 0i128;
     for (l, &unit) in c.lines.iter().zip(cheapest.iter()) {
@@ -520,7 +537,6 @@ pub(crate) fn branch_and_bound(
     let mut s = Search {
         c,
         order,
-        suffix,
         base,
         depth,
         best,
@@ -530,7 +546,7 @@ pub(crate) fn branch_and_bound(
         set: Vec::new(),
         free,
         dominated,
-        outside,
+        outside: suffix,
         pen,
         pos_fixed,
         pos_unit,
@@ -555,7 +571,6 @@ struct Search<'a> {
     c: &'a Compiled,
     /// Search order: node indices, most promising first.
     order: Vec<usize>,
-    suffix: Vec<i128>,
     base: i128,
     depth: usize,
     best: Option<Assignment>,
@@ -591,9 +606,10 @@ impl Search<'_> {
         !self.gave_up
     }
 
-    /// The amortised bound of line `li` over search positions `pos..`.
+    /// The least of the penalty and the amortised bound of line `li` over
+    /// search positions `pos..`.
     fn future(&self, pos: usize, li: usize) -> Option<i128> {
-        let v = self.suffix.get(pos.saturating_mul(self.c.lines.len()).saturating_add(li)).copied()?;
+        let v = self.outside.get(pos.saturating_mul(self.c.lines.len()).saturating_add(li)).copied()?;
         (v != NONE).then_some(v)
     }
 
