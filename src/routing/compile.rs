@@ -26,6 +26,17 @@ pub(crate) struct CLine {
     pub(crate) qty: u64,
 }
 
+/// Inline capacity of a candidate's per-SKU rows: orders of up to 10 SKUs
+/// keep a candidate record at ~300 bytes (16 made it ~460, and the setup
+/// passes over ~800 candidates of a 10-line order are memory-bound).
+const ROW: usize = 10;
+
+/// A candidate's unit cost per order SKU.
+pub(crate) type UnitRow = SmallVec<[i128; ROW]>;
+
+/// A candidate's stock per order SKU.
+pub(crate) type StockRow = SmallVec<[u64; ROW]>;
+
 #[derive(Debug, Clone)]
 pub(crate) struct CNode {
     pub(crate) id: NodeId,
@@ -33,8 +44,8 @@ pub(crate) struct CNode {
     pub(crate) orig: usize,
     pub(crate) fixed: i128,
     /// Per order SKU (index into `Compiled::skus`).
-    pub(crate) unit: SmallVec<[i128; 16]>,
-    pub(crate) stock: SmallVec<[u64; 16]>,
+    pub(crate) unit: UnitRow,
+    pub(crate) stock: StockRow,
     /// Units the node may ship for this order (its cap, at most the demand).
     pub(crate) cap: u64,
     /// Lines the node may ship (eligible and in stock), as a bitmask over canonical lines.

@@ -20,7 +20,7 @@
 use smallvec::SmallVec;
 
 use super::RoutingError;
-use super::compile::{Compiled, MAX_LINES, bit};
+use super::compile::{Compiled, MAX_LINES, StockRow, bit};
 use super::flow::Network;
 
 /// Units of canonical line `line` from compiled node `node`.
@@ -67,7 +67,7 @@ pub(crate) fn empty_plan(c: &Compiled) -> Result<Option<Assignment>, RoutingErro
 pub(crate) fn transport(
     c: &Compiled,
     set: &[usize],
-    stock: &[SmallVec<[u64; 16]>],
+    stock: &[StockRow],
     cap: &[u64],
     lines: u64,
     outside: &dyn Fn(usize) -> Option<i128>,
@@ -161,7 +161,7 @@ pub(crate) fn eval_set(
         *budget = budget.saturating_sub(1);
         return split_set(c, set, bound);
     }
-    let mut stock: Vec<SmallVec<[u64; 16]>> =
+    let mut stock: Vec<StockRow> =
         set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
     let mut cap: Vec<u64> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
     let mut used = vec![false; set.len()];
@@ -252,7 +252,7 @@ struct Eval<'a> {
     c: &'a Compiled,
     set: &'a [usize],
     bound: Option<i128>,
-    stock: &'a mut Vec<SmallVec<[u64; 16]>>,
+    stock: &'a mut Vec<StockRow>,
     cap: &'a mut Vec<u64>,
     used: &'a mut Vec<bool>,
     cur: &'a mut Vec<Alloc>,
@@ -620,7 +620,7 @@ impl Search<'_> {
     /// Lower bound for every set extending `self.set` with nodes from `next` on.
     fn bound(&self, fixed: i128, next: usize) -> Result<Option<i128>, RoutingError> {
         let c = self.c;
-        let stock: Vec<SmallVec<[u64; 16]>> =
+        let stock: Vec<StockRow> =
             self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
         let cap: Vec<u64> = self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
         let more = self.set.len() < self.depth;
