@@ -447,7 +447,8 @@ pub(crate) fn branch_and_bound(
         let mut keys: Vec<u128> = (0..n)
             .map(|k| {
                 let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
-                let per = per.and_then(|p| u128::try_from(p).ok()).unwrap_or(u128::MAX).min((1u128 << 96) - 1);
+                let per =
+                    per.and_then(|p| u128::try_from(p).ok()).unwrap_or(u128::MAX).min((1u128 << 96) - 1);
                 (per << LOW) | k as u128
             })
             .collect();
@@ -651,13 +652,34 @@ impl Search<'_> {
         // node ships only alongside its dominator: swapping it for an unused
         // dominator makes any plan strictly cheaper). Iterating only these is
         // the same search as testing every position's dominator.
+        // Each dominated list is ascending and each position has one
+        // dominator, so the lists are disjoint: merged, not sorted.
         let mut extra: SmallVec<[usize; 32]> = SmallVec::new();
+        let mut merged: SmallVec<[usize; 32]> = SmallVec::new();
         for &k in &self.set {
-            if let Some(list) = self.dominated.get(k) {
-                extra.extend(list.iter().copied().filter(|&p| p >= next));
+            let Some(list) = self.dominated.get(k) else { continue };
+            let tail = list.get(list.partition_point(|&p| p < next)..).unwrap_or_default();
+            if tail.is_empty() {
+                continue;
             }
+            if extra.is_empty() {
+                extra.extend_from_slice(tail);
+                continue;
+            }
+            merged.clear();
+            let (mut a, mut b) = (extra.iter().peekable(), tail.iter().peekable());
+            loop {
+                let take_a = match (a.peek(), b.peek()) {
+                    (Some(&&x), Some(&&y)) => x < y,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                let next_pos = if take_a { a.next() } else { b.next() };
+                merged.extend(next_pos.copied());
+            }
+            std::mem::swap(&mut extra, &mut merged);
         }
-        extra.sort_unstable();
         let mut fi = self.free.partition_point(|&p| p < next);
         let mut xi = 0usize;
         let mut child_min: SmallVec<[i128; 16]> = SmallVec::from_slice(smin);
