@@ -84,6 +84,9 @@ impl RouteRequest {
     }
 }
 
+/// A zero stock row, appended per new candidate (at most one SKU a line).
+const ZERO_ROW: [u64; MAX_LINES] = [0; MAX_LINES];
+
 /// Reusable scratch memory for [`RoutingNetwork::route_with`]: a host that
 /// routes many orders keeps one per thread, so compiling an order allocates
 /// nothing once the buffers have grown.
@@ -657,7 +660,10 @@ impl RoutingNetwork {
                 if *s == FREE {
                     if self.open_for(k, order) {
                         *s = u32::try_from(rows.len().checked_div(ns).unwrap_or(0)).unwrap_or(SKIP);
-                        rows.resize(rows.len().saturating_add(ns), 0);
+                        match ZERO_ROW.get(..ns) {
+                            Some(zero) => rows.extend_from_slice(zero),
+                            None => rows.resize(rows.len().saturating_add(ns), 0),
+                        }
                     } else {
                         *s = SKIP;
                     }
