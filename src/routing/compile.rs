@@ -26,6 +26,17 @@ pub(crate) struct CLine {
     pub(crate) qty: u64,
 }
 
+/// Inline capacity of a candidate's per-SKU rows: orders of up to 10 SKUs
+/// keep a candidate record at ~300 bytes (16 made it ~460, and the setup
+/// passes over ~800 candidates of a 10-line order are memory-bound).
+const ROW: usize = 10;
+
+/// A candidate's unit cost per order SKU.
+pub(crate) type UnitRow = SmallVec<[i128; ROW]>;
+
+/// A candidate's stock per order SKU.
+pub(crate) type StockRow = SmallVec<[u64; ROW]>;
+
 #[derive(Debug, Clone)]
 pub(crate) struct CNode {
     pub(crate) id: NodeId,
@@ -33,8 +44,8 @@ pub(crate) struct CNode {
     pub(crate) orig: usize,
     pub(crate) fixed: i128,
     /// Per order SKU (index into `Compiled::skus`).
-    pub(crate) unit: SmallVec<[i128; 16]>,
-    pub(crate) stock: SmallVec<[u64; 16]>,
+    pub(crate) unit: UnitRow,
+    pub(crate) stock: StockRow,
     /// Units the node may ship for this order (its cap, at most the demand).
     pub(crate) cap: u64,
     /// Lines the node may ship (eligible and in stock), as a bitmask over canonical lines.
@@ -394,6 +405,20 @@ pub(crate) fn order_items(
     (items, split_mask)
 }
 
+/// The tie-break perturbation's `(b, m)` for `count` candidate nodes (see
+/// [`perturb`]).
+pub(crate) fn tie_break(count: usize) -> Result<(i128, i128), RoutingError> {
+    let count = i128::try_from(count).map_err(|_| RoutingError::overflow("node count"))?;
+    let b =
+        count.checked_mul(count).and_then(|v| v.checked_add(1)).ok_or(RoutingError::overflow("tie-break"))?;
+    let m = count
+        .checked_add(1)
+        .and_then(|v| v.checked_mul(b))
+        .and_then(|v| v.checked_add(1))
+        .ok_or(RoutingError::overflow("tie-break"))?;
+    Ok((b, m))
+}
+
 /// Applies the tie-break perturbation to `nodes` (in node-id order) and the
 /// penalty, and checks once that every total the optimiser forms fits.
 pub(crate) fn perturb(
@@ -408,14 +433,7 @@ pub(crate) fn perturb(
     // order: the cost, the number of shipments, the sum of the shipping
     // nodes' ranks. The search can prune on ties, and the optimum of the
     // perturbed problem is the documented tie-break.
-    let count = i128::try_from(nodes.len()).map_err(|_| RoutingError::overflow("node count"))?;
-    let b =
-        count.checked_mul(count).and_then(|v| v.checked_add(1)).ok_or(RoutingError::overflow("tie-break"))?;
-    let m = count
-        .checked_add(1)
-        .and_then(|v| v.checked_mul(b))
-        .and_then(|v| v.checked_add(1))
-        .ok_or(RoutingError::overflow("tie-break"))?;
+    let (b, m) = tie_break(nodes.len())?;
     let ovf = || RoutingError::overflow("cost scale");
     for (rank, n) in nodes.iter_mut().enumerate() {
         let r = i128::try_from(rank).map_err(|_| ovf())?;

@@ -6,8 +6,9 @@
 //! For n candidate nodes and l lines, the search's setup is O(n × l) plus a
 //! sort, O(n log n): one pass for what each node could ship alone, the
 //! search order, dominance (each node against at most `DOMINANCE_TRIES`
-//! earlier ones), the amortised suffix bounds, and the seeds (best single
-//! node; the greedy set cover, O(shipments × n × l)). The search itself is
+//! earlier ones), the amortised suffix bounds, and the seed (best single
+//! node; the greedy set cover, O(shipments × n × l), runs only when the
+//! visit limit is hit). The search itself is
 //! exponential in the worst case and bounded by the visit limit; per visited
 //! set it costs O(candidates × l) for the children's cheap bounds, where the
 //! candidates are only the undominated positions plus those dominated by a
@@ -19,7 +20,7 @@
 use smallvec::SmallVec;
 
 use super::RoutingError;
-use super::compile::{Compiled, MAX_LINES, bit};
+use super::compile::{Compiled, MAX_LINES, StockRow, bit};
 use super::flow::Network;
 
 /// Units of canonical line `line` from compiled node `node`.
@@ -66,7 +67,7 @@ pub(crate) fn empty_plan(c: &Compiled) -> Result<Option<Assignment>, RoutingErro
 pub(crate) fn transport(
     c: &Compiled,
     set: &[usize],
-    stock: &[SmallVec<[u64; 16]>],
+    stock: &[StockRow],
     cap: &[u64],
     lines: u64,
     outside: &dyn Fn(usize) -> Option<i128>,
@@ -160,7 +161,7 @@ pub(crate) fn eval_set(
         *budget = budget.saturating_sub(1);
         return split_set(c, set, bound);
     }
-    let mut stock: Vec<SmallVec<[u64; 16]>> =
+    let mut stock: Vec<StockRow> =
         set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
     let mut cap: Vec<u64> = set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
     let mut used = vec![false; set.len()];
@@ -251,7 +252,7 @@ struct Eval<'a> {
     c: &'a Compiled,
     set: &'a [usize],
     bound: Option<i128>,
-    stock: &'a mut Vec<SmallVec<[u64; 16]>>,
+    stock: &'a mut Vec<StockRow>,
     cap: &'a mut Vec<u64>,
     used: &'a mut Vec<bool>,
     cur: &'a mut Vec<Alloc>,
@@ -438,14 +439,31 @@ pub(crate) fn branch_and_bound(
     }
     // Search order: cost per unit the node could ship (integer division; it
     // only orders the search), then index — both independent of input order.
-    let mut order: Vec<(i128, usize)> = (0..n)
-        .map(|k| {
-            let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
-            (per.unwrap_or(i128::MAX), k)
-        })
-        .collect();
-    order.sort_unstable();
-    let order: Vec<usize> = order.into_iter().map(|(_, k)| k).collect();
+    // Sorted as one `u128` per node, the key above the index (the key is a
+    // cost per unit, far below 2^96; larger keys, if any, tie and fall back
+    // to index order), which sorts much faster than (i128, usize) pairs.
+    const LOW: u32 = 32;
+    let order: Vec<usize> = if u32::try_from(n).is_ok() {
+        let mut keys: Vec<u128> = (0..n)
+            .map(|k| {
+                let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
+                let per =
+                    per.and_then(|p| u128::try_from(p).ok()).unwrap_or(u128::MAX).min((1u128 << 96) - 1);
+                (per << LOW) | k as u128
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.into_iter().map(|v| (v & u128::from(u32::MAX)) as usize).collect()
+    } else {
+        let mut order: Vec<(i128, usize)> = (0..n)
+            .map(|k| {
+                let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
+                (per.unwrap_or(i128::MAX), k)
+            })
+            .collect();
+        order.sort_unstable();
+        order.into_iter().map(|(_, k)| k).collect()
+    };
     let dominator = dominators(c, &order);
     let mut free = Vec::with_capacity(n);
     let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
@@ -455,13 +473,16 @@ pub(crate) fn branch_and_bound(
             None => free.push(p),
         }
     }
-    // suffix[p * lines + l]: the least amortised unit cost of line l over the
-    // nodes at search positions p.. (NONE if none), flat for speed. The same
+    // suffix[p * lines + l]: the least of the penalty and the amortised unit
+    // cost of line l over the nodes at search positions p.. (NONE if
+    // neither), flat for speed. The same
     // pass lays out, per search position, the node's fixed cost and unit
     // cost per line (NONE where not eligible) contiguously, so the
     // search never touches the large node records, and finds every line's
     // cheapest unit cost for `base`.
-    let mut suffix: Vec<i128> = vec![NONE; n.saturating_add(1).saturating_mul(nl)];
+    // Every entry starts at the penalty, so no second table is needed.
+    let pen = c.penalty.unwrap_or(NONE);
+    let mut suffix: Vec<i128> = vec![pen; n.saturating_add(1).saturating_mul(nl)];
     let mut pos_fixed: Vec<i128> = vec![0; n];
     let mut pos_unit: Vec<i128> = vec![NONE; n.saturating_mul(nl)];
     let mut cheapest: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
@@ -495,8 +516,6 @@ pub(crate) fn branch_and_bound(
             }
         }
     }
-    let pen = c.penalty.unwrap_or(NONE);
-    let outside: Vec<i128> = suffix.iter().map(|&v| v.min(pen)).collect();
     // A bound no set can beat: every unit at its cheapest unit cost (or the penalty).
     let mut base = 0i128;
     for (l, &unit) in c.lines.iter().zip(cheapest.iter()) {
@@ -516,17 +535,9 @@ pub(crate) fn branch_and_bound(
             }
         }
     }
-    // Seed: the greedy set cover's plan.
-    let greedy = super::heuristics::greedy(c)?;
-    if let Some(cost) = assignment_cost(c, &greedy)? {
-        if best.as_ref().is_none_or(|b| cost < b.cost) {
-            best = Some(Assignment { cost, allocs: greedy });
-        }
-    }
     let mut s = Search {
         c,
         order,
-        suffix,
         base,
         depth,
         best,
@@ -536,21 +547,31 @@ pub(crate) fn branch_and_bound(
         set: Vec::new(),
         free,
         dominated,
-        outside,
+        outside: suffix,
         pen,
         pos_fixed,
         pos_unit,
     };
     let none: SmallVec<[i128; 16]> = SmallVec::from_elem(NONE, nl);
     s.children(0, 0, &none)?;
-    Ok(Outcome { best: s.best, complete: !s.gave_up, visits: s.visits })
+    let mut best = s.best;
+    if s.gave_up {
+        // The search limit was hit: the plan returned is the better of what
+        // the search found and the greedy set cover's plan.
+        let greedy = super::heuristics::greedy(c)?;
+        if let Some(cost) = assignment_cost(c, &greedy)? {
+            if best.as_ref().is_none_or(|b| cost < b.cost) {
+                best = Some(Assignment { cost, allocs: greedy });
+            }
+        }
+    }
+    Ok(Outcome { best, complete: !s.gave_up, visits: s.visits })
 }
 
 struct Search<'a> {
     c: &'a Compiled,
     /// Search order: node indices, most promising first.
     order: Vec<usize>,
-    suffix: Vec<i128>,
     base: i128,
     depth: usize,
     best: Option<Assignment>,
@@ -586,9 +607,10 @@ impl Search<'_> {
         !self.gave_up
     }
 
-    /// The amortised bound of line `li` over search positions `pos..`.
+    /// The least of the penalty and the amortised bound of line `li` over
+    /// search positions `pos..`.
     fn future(&self, pos: usize, li: usize) -> Option<i128> {
-        let v = self.suffix.get(pos.saturating_mul(self.c.lines.len()).saturating_add(li)).copied()?;
+        let v = self.outside.get(pos.saturating_mul(self.c.lines.len()).saturating_add(li)).copied()?;
         (v != NONE).then_some(v)
     }
 
@@ -599,7 +621,7 @@ impl Search<'_> {
     /// Lower bound for every set extending `self.set` with nodes from `next` on.
     fn bound(&self, fixed: i128, next: usize) -> Result<Option<i128>, RoutingError> {
         let c = self.c;
-        let stock: Vec<SmallVec<[u64; 16]>> =
+        let stock: Vec<StockRow> =
             self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.stock.clone())).collect();
         let cap: Vec<u64> = self.set.iter().filter_map(|&k| c.nodes.get(k).map(|n| n.cap)).collect();
         let more = self.set.len() < self.depth;
@@ -630,13 +652,34 @@ impl Search<'_> {
         // node ships only alongside its dominator: swapping it for an unused
         // dominator makes any plan strictly cheaper). Iterating only these is
         // the same search as testing every position's dominator.
+        // Each dominated list is ascending and each position has one
+        // dominator, so the lists are disjoint: merged, not sorted.
         let mut extra: SmallVec<[usize; 32]> = SmallVec::new();
+        let mut merged: SmallVec<[usize; 32]> = SmallVec::new();
         for &k in &self.set {
-            if let Some(list) = self.dominated.get(k) {
-                extra.extend(list.iter().copied().filter(|&p| p >= next));
+            let Some(list) = self.dominated.get(k) else { continue };
+            let tail = list.get(list.partition_point(|&p| p < next)..).unwrap_or_default();
+            if tail.is_empty() {
+                continue;
             }
+            if extra.is_empty() {
+                extra.extend_from_slice(tail);
+                continue;
+            }
+            merged.clear();
+            let (mut a, mut b) = (extra.iter().peekable(), tail.iter().peekable());
+            loop {
+                let take_a = match (a.peek(), b.peek()) {
+                    (Some(&&x), Some(&&y)) => x < y,
+                    (Some(_), None) => true,
+                    (None, Some(_)) => false,
+                    (None, None) => break,
+                };
+                let next_pos = if take_a { a.next() } else { b.next() };
+                merged.extend(next_pos.copied());
+            }
+            std::mem::swap(&mut extra, &mut merged);
         }
-        extra.sort_unstable();
         let mut fi = self.free.partition_point(|&p| p < next);
         let mut xi = 0usize;
         let mut child_min: SmallVec<[i128; 16]> = SmallVec::from_slice(smin);

@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 
 use super::Shipment;
 use super::build::{Costs, build_with};
-use super::compile::{CLine, CNode, Compiled, MAX_LINES, bit, mul128, order_items, perturb, scaled};
+use super::compile::{CLine, CNode, Compiled, MAX_LINES, bit, mul128, order_items, scaled, tie_break};
 use super::exact::branch_and_bound;
 use super::{
     Availability, LineQty, OrderLine, Plan, PlanStatus, RouteOptions, RoutingError, RoutingProblem, Rules,
@@ -84,6 +84,9 @@ impl RouteRequest {
     }
 }
 
+/// A zero stock row, appended per new candidate (at most one SKU a line).
+const ZERO_ROW: [u64; MAX_LINES] = [0; MAX_LINES];
+
 /// Reusable scratch memory for [`RoutingNetwork::route_with`]: a host that
 /// routes many orders keeps one per thread, so compiling an order allocates
 /// nothing once the buffers have grown.
@@ -99,6 +102,10 @@ pub struct RouteWorkspace {
     rows: Vec<u64>,
     /// Touched nodes that may ship, sorted.
     perm: Vec<u32>,
+    /// Per entry of `perm`: the lines the node may ship.
+    eligs: Vec<u64>,
+    /// Bitmap over the network's nodes, for sorting `perm`.
+    bits: Vec<u64>,
 }
 
 impl RouteWorkspace {
@@ -619,7 +626,7 @@ impl RoutingNetwork {
         availability: &dyn Availability,
         ws: &mut RouteWorkspace,
     ) -> Result<(), RoutingError> {
-        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm } = ws;
+        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm, eligs, bits } = ws;
         if slot.len() < self.nodes.len() {
             slot.resize(self.nodes.len(), FREE);
         }
@@ -653,7 +660,10 @@ impl RoutingNetwork {
                 if *s == FREE {
                     if self.open_for(k, order) {
                         *s = u32::try_from(rows.len().checked_div(ns).unwrap_or(0)).unwrap_or(SKIP);
-                        rows.resize(rows.len().saturating_add(ns), 0);
+                        match ZERO_ROW.get(..ns) {
+                            Some(zero) => rows.extend_from_slice(zero),
+                            None => rows.resize(rows.len().saturating_add(ns), 0),
+                        }
                     } else {
                         *s = SKIP;
                     }
@@ -671,15 +681,37 @@ impl RoutingNetwork {
             .filter_map(|&i| order.lines.get(i))
             .map(|l| if l.requires.is_empty() { Some(0) } else { self.required_mask(l) })
             .collect();
+        // The candidates in node order through a bitmap over the network's
+        // nodes (no sort: ~800 candidates of a 10-line order cost a sort
+        // of ~75 k instructions).
+        bits.clear();
+        bits.resize(self.nodes.len().div_ceil(64), 0);
+        for &k in touched.iter() {
+            if slot.get(k as usize).is_some_and(|&s| s != SKIP) {
+                if let Some(w) = bits.get_mut(k as usize / 64) {
+                    *w |= 1u64 << (k % 64);
+                }
+            }
+        }
         perm.clear();
-        perm.extend(touched.iter().copied().filter(|&k| slot.get(k as usize).is_some_and(|&s| s != SKIP)));
-        perm.sort_unstable();
+        for (w, &word) in bits.iter().enumerate() {
+            let mut x = word;
+            let base = u32::try_from(w.saturating_mul(64)).unwrap_or(u32::MAX);
+            while x != 0 {
+                perm.push(base.saturating_add(x.trailing_zeros()));
+                x &= x.wrapping_sub(1);
+            }
+        }
         // Costs at the order's scale (the network's, or the penalty's if finer).
         let pen = order.rules.get_unfilled_unit_penalty().map(|p| p.get().normalize());
         let scale = self.scale.max(pen.map_or(0, |p| p.scale()));
         let factor = scaled(rust_decimal::Decimal::ONE, scale.saturating_sub(self.scale))?;
         let ovf = || RoutingError::overflow("cost scale");
-        c.nodes.clear();
+        // First the lines each node may ship, so the number of candidates (and
+        // with it the tie-break perturbation, as `perturb` computes it) is
+        // known before the records are written; then the records, perturbed
+        // as they are written, reusing the workspace's records in place.
+        eligs.clear();
         for &k in perm.iter() {
             let k = k as usize;
             let at = slot.get(k).map_or(0, |&s| (s as usize).saturating_mul(ns));
@@ -698,32 +730,71 @@ impl RoutingNetwork {
                     }
                 }
             }
+            eligs.push(elig);
+        }
+        let count = eligs.iter().filter(|&&e| e != 0).count();
+        let (b, m) = tie_break(count)?;
+        let penalty = match pen {
+            Some(p) => Some(mul128(scaled(p, scale)?, m).ok_or_else(ovf)?),
+            None => None,
+        };
+        let mut biggest = penalty.unwrap_or(0);
+        let mut fixed_sum = 0i128;
+        let mut rank = 0usize;
+        for (&k, &elig) in perm.iter().zip(eligs.iter()) {
             if elig == 0 {
                 continue;
             }
-            let mut unit = SmallVec::new();
-            for &sku in &c.skus {
-                unit.push(mul128(self.unit_at(k, sku), factor).ok_or_else(ovf)?);
+            let k = k as usize;
+            let at = slot.get(k).map_or(0, |&s| (s as usize).saturating_mul(ns));
+            let row = rows.get(at..at.saturating_add(ns)).unwrap_or_default();
+            let r = i128::try_from(rank).map_err(|_| ovf())?;
+            let fixed = mul128(self.fixed.get(k).copied().unwrap_or(0), factor)
+                .and_then(|v| mul128(v, m))
+                .and_then(|v| v.checked_add(b))
+                .and_then(|v| v.checked_add(r))
+                .ok_or_else(ovf)?;
+            fixed_sum = fixed_sum.checked_add(fixed).ok_or(RoutingError::overflow("shipment costs"))?;
+            let id = self.ids.get(k).copied().unwrap_or_default();
+            let cap = self.max_units.get(k).copied().unwrap_or(u64::MAX).min(demand);
+            if c.nodes.len() <= rank {
+                c.nodes.push(CNode {
+                    id,
+                    orig: k,
+                    fixed,
+                    unit: SmallVec::new(),
+                    stock: SmallVec::new(),
+                    cap,
+                    elig,
+                });
             }
-            let max = self.max_units.get(k).copied().unwrap_or(u64::MAX);
-            c.nodes.push(CNode {
-                id: self.ids.get(k).copied().unwrap_or_default(),
-                orig: k,
-                fixed: mul128(self.fixed.get(k).copied().unwrap_or(0), factor).ok_or_else(ovf)?,
-                unit,
-                stock: SmallVec::from_slice(row),
-                cap: max.min(demand),
-                elig,
-            });
+            let Some(node) = c.nodes.get_mut(rank) else { continue };
+            node.id = id;
+            node.orig = k;
+            node.fixed = fixed;
+            node.cap = cap;
+            node.elig = elig;
+            node.unit.clear();
+            for &sku in &c.skus {
+                let u = mul128(self.unit_at(k, sku), factor).and_then(|v| mul128(v, m)).ok_or_else(ovf)?;
+                biggest = biggest.max(u);
+                node.unit.push(u);
+            }
+            node.stock.clear();
+            node.stock.extend_from_slice(row);
+            rank = rank.saturating_add(1);
         }
+        c.nodes.truncate(rank);
+        // As `perturb` checks: every total the optimiser forms fits.
+        biggest
+            .checked_mul(i128::from(demand))
+            .and_then(|v| v.checked_mul(4))
+            .and_then(|v| v.checked_add(fixed_sum))
+            .ok_or(RoutingError::overflow("plan cost"))?;
         let (items, split_mask) = order_items(&order.lines, canon, &c.skus, order.rules.get_split_lines());
         c.items = items;
         c.split_mask = split_mask;
-        c.penalty = match pen {
-            Some(p) => Some(scaled(p, scale)?),
-            None => None,
-        };
-        perturb(&mut c.nodes, &mut c.penalty, demand)?;
+        c.penalty = penalty;
         c.max_ship =
             order.rules.get_max_shipments().map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
         c.ship_complete = order.rules.get_ship_complete();

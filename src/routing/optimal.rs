@@ -18,9 +18,10 @@ use crate::model::{Money, NodeId, Sku};
 /// The problem is compiled to dense indices (candidate nodes: eligible for a
 /// line they hold stock of, after `pickup_at`, `deliver_within_days`,
 /// capabilities and `max_units: 0`) and integer costs at a common scale. The
-/// incumbent starts as the best of: everything unfilled (with a penalty), the
-/// cheapest single node that ships the whole order, and the greedy set
-/// cover. A branch-and-bound then enumerates node sets, at most
+/// incumbent starts as the best of: everything unfilled (with a penalty) and
+/// the cheapest single node that ships the whole order (when the search
+/// limit is hit, the greedy set cover's plan is also considered, so a
+/// `feasible` plan is never worse than greedy's). A branch-and-bound then enumerates node sets, at most
 /// `max_shipments` large, taking nodes in order of cost per unit they could
 /// ship; a set is extended only while lower bounds stay below the incumbent:
 /// first a capacity-free bound (every unit at the least unit cost among the

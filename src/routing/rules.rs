@@ -178,7 +178,7 @@ fn node_order(problem: &RoutingProblem, c: &Compiled, rank: Rank, sku: usize) ->
 }
 
 struct State {
-    stock: Vec<SmallVec<[u64; 16]>>,
+    stock: Vec<super::compile::StockRow>,
     cap: Vec<u64>,
     used: Vec<bool>,
     nused: usize,
