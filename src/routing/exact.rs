@@ -199,7 +199,11 @@ fn independent_lines(c: &Compiled, set: &[usize]) -> bool {
 /// # Complexity
 ///
 /// O(lines × set log set), no allocation beyond the plan's.
-fn split_set(c: &Compiled, set: &[usize], bound: Option<i128>) -> Result<Option<Assignment>, RoutingError> {
+pub(crate) fn split_set(
+    c: &Compiled,
+    set: &[usize],
+    bound: Option<i128>,
+) -> Result<Option<Assignment>, RoutingError> {
     let mut takes: SmallVec<[(usize, usize, u64); 32]> = SmallVec::new();
     let mut offers: SmallVec<[(i128, usize, u64); 8]> = SmallVec::new();
     let mut cost = 0i128;
@@ -374,6 +378,9 @@ pub(crate) struct Outcome {
     pub(crate) best: Option<Assignment>,
     pub(crate) complete: bool,
     pub(crate) visits: u64,
+    /// Whether the fast path for small split orders answered ([`super::pairs`]).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fast: bool,
 }
 
 /// Exact least perturbed cost over all node sets, within `max_visits`.
@@ -395,6 +402,23 @@ pub(crate) fn branch_and_bound(
     seed: Option<Assignment>,
     max_visits: u64,
 ) -> Result<Outcome, RoutingError> {
+    branch_and_bound_with(c, seed, max_visits, true)
+}
+
+/// [`branch_and_bound`], trying the fast path for small split orders
+/// ([`super::pairs`]) first when `fast` is set. The fast path answers only
+/// without a seed and with at least the default search limit, so that a
+/// plan it proves optimal is the one the search returns.
+pub(crate) fn branch_and_bound_with(
+    c: &Compiled,
+    seed: Option<Assignment>,
+    max_visits: u64,
+    fast: bool,
+) -> Result<Outcome, RoutingError> {
+    let try_fast = fast
+        && seed.is_none()
+        && max_visits >= super::RouteOptions::DEFAULT_MAX_NODE_SETS
+        && super::pairs::applies(c);
     let mut best = seed;
     if let Some(e) = empty_plan(c)? {
         if best.as_ref().is_none_or(|b| e.cost < b.cost) {
@@ -403,6 +427,11 @@ pub(crate) fn branch_and_bound(
     }
     if c.ship_complete {
         return ship_complete(c, best);
+    }
+    if try_fast {
+        if let Some(a) = super::pairs::best_small(c, best.as_ref())? {
+            return Ok(Outcome { best: Some(a), complete: true, visits: 0, fast: true });
+        }
     }
     let n = c.nodes.len();
     let nl = c.lines.len();
@@ -565,7 +594,7 @@ pub(crate) fn branch_and_bound(
             }
         }
     }
-    Ok(Outcome { best, complete: !s.gave_up, visits: s.visits })
+    Ok(Outcome { best, complete: !s.gave_up, visits: s.visits, fast: false })
 }
 
 struct Search<'a> {
@@ -837,7 +866,7 @@ impl Search<'_> {
 
 /// `a / b` rounded down for `a ≥ 0`, in 64 bits when both fit (128-bit
 /// division is a slow library call); `None` when `b` is 0.
-fn div_floor(a: i128, b: u64) -> Option<i128> {
+pub(crate) fn div_floor(a: i128, b: u64) -> Option<i128> {
     match u64::try_from(a) {
         Ok(x) => x.checked_div(b).map(i128::from),
         Err(_) => a.checked_div(i128::from(b)),
@@ -980,5 +1009,5 @@ fn ship_complete(c: &Compiled, mut best: Option<Assignment>) -> Result<Outcome, 
             }
         }
     }
-    Ok(Outcome { best, complete: true, visits })
+    Ok(Outcome { best, complete: true, visits, fast: false })
 }

@@ -39,6 +39,7 @@ mod heuristics;
 mod instance;
 mod network;
 mod optimal;
+mod pairs;
 mod plan;
 mod problem;
 mod rules;

@@ -95,3 +95,104 @@ fn mul128_matches_checked_mul() {
         }
     }
 }
+
+/// A small seeded generator (SplitMix64) for the fast-path test.
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Scales the case count like the integration tests' `common::cases`.
+fn scaled_cases(n: usize) -> usize {
+    let scale = std::env::var("OMNIROUTE_TEST_SCALE").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1);
+    n.saturating_mul(scale.max(1))
+}
+
+/// The fast path for small split orders gives exactly the search's outcome
+/// (cost, allocation, status), on instances built to hit it often: split
+/// lines of distinct SKUs, few distinct costs (so ties are common), caps,
+/// windows, capabilities, penalties and shipment limits mixed in.
+#[test]
+fn small_split_fast_path_equals_the_search() {
+    use super::compile::compile;
+    use super::exact::branch_and_bound_with;
+    let mut rng = Mix(0xFA57_0001);
+    let (mut fast, mut total) = (0usize, 0usize);
+    let ships = ["5", "6", "7", "7.5", "9"];
+    let units = ["0", "0.5", "1", "1", "2"];
+    for _ in 0..scaled_cases(5000) {
+        let big = rng.below(4) == 0;
+        let n = 1 + rng.below(if big { 40 } else { 12 }) as u32;
+        let mut nodes = Vec::new();
+        let mut stock = StockTable::new();
+        let nl = 1 + rng.below(5) as u32;
+        for i in 0..n {
+            let mut nd = node(i * 3 + 1, ships[rng.below(5) as usize], units[rng.below(5) as usize]);
+            if rng.below(8) == 0 {
+                nd = nd.with_max_units(Qty::new(1 + rng.below(12)));
+            }
+            if rng.below(6) == 0 {
+                nd = nd.with_transit_days(rng.below(5) as u32);
+            }
+            if rng.below(5) == 0 {
+                nd = nd.with_capabilities(crate::model::Capabilities::from_tags(["cold"]).unwrap());
+            }
+            for s in 0..nl {
+                if rng.below(100) < 45 {
+                    stock.set(NodeId::new(i * 3 + 1), Sku::new(s), Qty::new(1 + rng.below(6))).unwrap();
+                }
+            }
+            nodes.push(nd);
+        }
+        let mut lines = Vec::new();
+        for l in 0..nl {
+            let mut line = OrderLine::new(LineId::new(10 - l), Sku::new(l), Qty::new(1 + rng.below(4)));
+            if rng.below(6) == 0 {
+                line = line.with_requires(crate::model::Capabilities::from_tags(["cold"]).unwrap());
+            }
+            lines.push(line);
+        }
+        // Now and then two lines of one SKU (the fast path must stand aside).
+        if nl >= 2 && rng.below(10) == 0 {
+            lines[1] = OrderLine::new(LineId::new(20), Sku::new(0), Qty::new(1 + rng.below(3)));
+        }
+        let penalty = match rng.below(3) {
+            0 => None,
+            1 => Some("3".parse().unwrap()),
+            _ => Some("25".parse().unwrap()),
+        };
+        let max_ship = match rng.below(5) {
+            0 => Some(2),
+            1 => Some(3),
+            _ => None,
+        };
+        let rules = Rules::new().unfilled_unit_penalty(penalty).max_shipments(max_ship);
+        let mut p = RoutingProblem::new(nodes, lines).with_rules(rules);
+        if rng.below(6) == 0 {
+            p = p.with_deliver_within_days(Some(rng.below(4) as u32));
+        }
+        let c = compile(&p, &stock, None).unwrap();
+        let max = RouteOptions::DEFAULT_MAX_NODE_SETS;
+        let with = branch_and_bound_with(&c, None, max, true).unwrap();
+        let without = branch_and_bound_with(&c, None, max, false).unwrap();
+        assert!(!without.fast);
+        assert_eq!(with.complete, without.complete, "{p:?}");
+        assert_eq!(with.best.as_ref().map(|a| a.cost), without.best.as_ref().map(|a| a.cost), "{p:?}");
+        assert_eq!(with.best.map(|a| a.allocs), without.best.map(|a| a.allocs), "{p:?}");
+        total += 1;
+        fast += usize::from(with.fast);
+    }
+    eprintln!("fast path taken on {fast} of {total}");
+    // The instances are built for the fast path: most must take it.
+    assert!(fast * 3 >= total, "fast path taken on {fast} of {total}");
+}
