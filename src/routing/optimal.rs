@@ -43,6 +43,15 @@ use crate::model::{Money, NodeId, Sku};
 /// set's cheapest stock, which is that flow's optimum without building it). `ship_complete` is solved directly: each node that can ship the
 /// whole order alone, or nothing.
 ///
+/// Before that search, orders whose lines split freely, with distinct SKUs,
+/// no binding cap, at most 64 candidates and at least the default search
+/// limit, try a fast path: the best plan of at most two shipments (every
+/// single node and the pairs a bound leaves), returned when it is strictly
+/// cheaper (after the tie-break perturbation) than the least shipment costs
+/// of any three nodes plus every unit at its cheapest cost — it is then the
+/// optimum, and the plan the search would return (the same allocation, in
+/// the search's order).
+///
 /// # Tie-break
 ///
 /// Among plans of least cost: the fewest shipments; then the least sum of the
