@@ -191,7 +191,8 @@ fn independent_lines(c: &Compiled, set: &[usize]) -> bool {
 
 /// [`eval_set`] when every line splits freely and the lines are independent
 /// ([`independent_lines`]): each line takes its set nodes' stock cheapest
-/// first (ties: the earlier node in node-id order), leaving units unfilled
+/// first (ties: the node earlier in `set`, which is the search's candidate
+/// order — deterministic and independent of input order), leaving units unfilled
 /// where the penalty is not dearer, which is a min-cost transport; then the
 /// shipment cost of every node used is added. `None` when a line cannot be
 /// filled without a penalty or the cost is not below `bound`.
