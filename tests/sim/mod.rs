@@ -90,42 +90,14 @@ fn conservation_across_a_whole_simulation() {
 
 #[test]
 fn conservation_with_random_parameters() {
-    let mut rng = 0x9e37_79b9_u64;
-    let mut next = |n: u64| {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng % n
-    };
-    for _ in 0..cases(4) {
-        let p = ScenarioParams::new()
-            .seed(next(1 << 40))
-            .orders(50 + next(250) as u32)
-            .skus(20 + next(300) as u32)
-            .warehouses(1 + next(3) as u32)
-            .stores(next(10) as u32)
-            .dark_stores(next(3) as u32)
-            .vendors(next(3) as u32)
-            .zones(1 + next(8) as u32)
-            .days(1 + next(5) as u32)
-            .lead_days(next(3) as u32)
-            .return_bp(next(5_000) as u32)
-            .cancel_bp(next(2_000) as u32)
-            .max_lines(1 + next(8) as u32);
-        let name = omniroute::routing::STRATEGY_NAMES[next(7) as usize];
+    for (p, name) in random_runs(0x9e37_79b9) {
         let s = Scenario::generate(&p).unwrap();
         let mut f = LedgerFulfiller::new(s.starting_ledger().unwrap());
         let m =
             simulate(&s, &SimStrategy::by_name(name).unwrap(), &mut f, &SimOptions::new(), &mut NoObserver)
                 .unwrap();
         f.ledger().check_invariants().unwrap();
-        let on_hand = physical_units(f.ledger()).unwrap();
-        assert_eq!(
-            m.units_supplied + m.units_returned,
-            m.units_shipped + m.units_disposed_out + on_hand,
-            "{p:?}"
-        );
-        assert_eq!(m.units_filled, m.units_shipped + m.units_released);
+        assert_conserved(&m, f.ledger(), &p);
     }
 }
 
@@ -436,4 +408,46 @@ fn a_marketplace_order_may_use_its_pool_and_a_web_order_may_not() {
     let v = |c| f.views().for_channel(c, omniroute::FulfilmentMethod::Ship).unwrap().available(wh, sku).get();
     assert_eq!(v(omniroute::sim::MARKETPLACE), free);
     assert_eq!(v(omniroute::ChannelId::new(0)), free - pool);
+}
+
+/// `cases(4)` random scenarios (parameters and a strategy name) from `seed`.
+fn random_runs(seed: u64) -> Vec<(ScenarioParams, &'static str)> {
+    let mut rng = seed;
+    let mut runs = Vec::new();
+    let mut next = |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    for _ in 0..cases(4) {
+        let p = ScenarioParams::new()
+            .seed(next(1 << 40))
+            .orders(50 + next(250) as u32)
+            .skus(20 + next(300) as u32)
+            .warehouses(1 + next(3) as u32)
+            .stores(next(10) as u32)
+            .dark_stores(next(3) as u32)
+            .vendors(next(3) as u32)
+            .zones(1 + next(8) as u32)
+            .days(1 + next(5) as u32)
+            .lead_days(next(3) as u32)
+            .return_bp(next(5_000) as u32)
+            .cancel_bp(next(2_000) as u32)
+            .max_lines(1 + next(8) as u32);
+        let name = omniroute::routing::STRATEGY_NAMES[next(7) as usize];
+        runs.push((p, name));
+    }
+    runs
+}
+
+/// Units in = units out + units on hand, and every filled unit shipped or released.
+fn assert_conserved(m: &omniroute::sim::RunMetrics, ledger: &Ledger, p: &ScenarioParams) {
+    let on_hand = physical_units(ledger).unwrap();
+    assert_eq!(
+        m.units_supplied + m.units_returned,
+        m.units_shipped + m.units_disposed_out + on_hand,
+        "{p:?}"
+    );
+    assert_eq!(m.units_filled, m.units_shipped + m.units_released);
 }

@@ -8,7 +8,7 @@ use omniroute::sim::{
 };
 use omniroute::{Money, OrderId, Qty};
 
-use super::small;
+use super::{assert_conserved, random_runs, small};
 use crate::common::cases;
 
 fn run_order(params: ScenarioParams, strategy: &str) -> (omniroute::sim::RunMetrics, OrderFulfiller) {
@@ -66,38 +66,10 @@ fn the_order_lifecycle_conserves_units_and_matches_the_ledger() {
 
 #[test]
 fn the_order_lifecycle_conserves_with_random_parameters() {
-    let mut rng = 0x51ED_0D0E_u64;
-    let mut next = |n: u64| {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng % n
-    };
-    for _ in 0..cases(4) {
-        let p = ScenarioParams::new()
-            .seed(next(1 << 40))
-            .orders(50 + next(250) as u32)
-            .skus(20 + next(300) as u32)
-            .warehouses(1 + next(3) as u32)
-            .stores(next(10) as u32)
-            .dark_stores(next(3) as u32)
-            .vendors(next(3) as u32)
-            .zones(1 + next(8) as u32)
-            .days(1 + next(5) as u32)
-            .lead_days(next(3) as u32)
-            .return_bp(next(5_000) as u32)
-            .cancel_bp(next(2_000) as u32)
-            .max_lines(1 + next(8) as u32);
-        let name = omniroute::routing::STRATEGY_NAMES[next(7) as usize];
+    for (p, name) in random_runs(0x51ED_0D0E) {
         let (m, f) = run_order(p, name);
         f.check().unwrap_or_else(|e| panic!("{p:?} {name}: {e}"));
-        let on_hand = physical_units(f.ledger()).unwrap();
-        assert_eq!(
-            m.units_supplied + m.units_returned,
-            m.units_shipped + m.units_disposed_out + on_hand,
-            "{p:?}"
-        );
-        assert_eq!(m.units_filled, m.units_shipped + m.units_released);
+        assert_conserved(&m, f.ledger(), &p);
     }
 }
 
