@@ -39,15 +39,15 @@ pub(crate) struct Assignment {
 }
 
 /// "No value" in flat tables of costs.
-const NONE: i128 = i128::MAX;
+pub(super) const NONE: i128 = i128::MAX;
 
-const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
+pub(super) const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
 
-fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
+pub(super) fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
     a.checked_add(b).ok_or(OVF)
 }
 
-fn mul(a: i128, q: u64) -> Result<i128, RoutingError> {
+pub(super) fn mul(a: i128, q: u64) -> Result<i128, RoutingError> {
     super::compile::mul128(a, i128::from(q)).ok_or(OVF)
 }
 

@@ -17,20 +17,7 @@ use smallvec::SmallVec;
 
 use super::RoutingError;
 use super::compile::{Compiled, bit};
-use super::exact::{Assignment, split_set};
-
-/// "No value" in costs.
-const NONE: i128 = i128::MAX;
-
-const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
-
-fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
-    a.checked_add(b).ok_or(OVF)
-}
-
-fn mul(a: i128, q: u64) -> Result<i128, RoutingError> {
-    super::compile::mul128(a, i128::from(q)).ok_or(OVF)
-}
+use super::exact::{Assignment, NONE, add, mul, split_set};
 
 /// At most this many candidates: the fast path's own worst case (every
 /// single node and every pair) stays below the search setup it saves, and a
