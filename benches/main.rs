@@ -19,6 +19,7 @@ mod model;
 mod order;
 mod returns;
 mod routing;
+mod routing_gen;
 #[cfg(feature = "sim")]
 mod sim;
 mod stream;

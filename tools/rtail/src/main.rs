@@ -1,6 +1,6 @@
 //! Routing-tail driver: generates exactly the seeded networks and orders of
-//! `cargo bench --bench main -- routing/percentiles` (the generator below
-//! must match benches/routing.rs), then
+//! `cargo bench --bench main -- routing/percentiles` (benches/routing_gen.rs,
+//! included by path), then
 //!
 //! - `rtail rank CONFIG N`: times every order through `RoutingNetwork`
 //!   (least of 6 rounds) and prints the N slowest order indices, one line;
@@ -14,69 +14,15 @@
 
 use std::time::{Duration, Instant};
 
+use omniroute::Node;
 use omniroute::routing::{
     Optimal, OrderLine, RouteOptions, RouteRequest, RouteWorkspace, RoutingNetwork, RoutingProblem, Rules,
     StockTable, Strategy,
 };
-use omniroute::{LineId, Location, Money, Node, NodeId, NodeKind, Qty, Sku};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const SKUS: u64 = 200;
-
-fn network_with(rng: &mut Rng, nodes: u32, store_pct: u64) -> (Vec<Node>, StockTable) {
-    let mut out = Vec::with_capacity(nodes as usize);
-    let mut stock = StockTable::new();
-    for i in 0..nodes {
-        let dc = i % 10 == 0;
-        let ship = Money::new(rust_decimal::Decimal::new(7_500 + rng.below(2_500) as i64, 3));
-        let unit = Money::new(rust_decimal::Decimal::new(5_000 + rng.below(12_000) as i64, 4));
-        let loc =
-            Location::new(25.0 + rng.below(2_300) as f64 / 100.0, -(70.0 + rng.below(5_000) as f64 / 100.0))
-                .unwrap();
-        out.push(
-            Node::new(NodeId::new(i), if dc { NodeKind::Warehouse } else { NodeKind::Store })
-                .with_shipment_cost(ship)
-                .with_unit_cost(unit)
-                .with_priority(rng.below(10) as i64)
-                .with_location(loc),
-        );
-        let pct = if dc { 90 } else { store_pct };
-        for s in 0..SKUS {
-            if rng.below(100) < pct {
-                stock.set(NodeId::new(i), Sku::new(s as u32), Qty::new(1 + rng.below(12))).unwrap();
-            }
-        }
-    }
-    (out, stock)
-}
-
-fn order_lines(rng: &mut Rng, lines: u32) -> Vec<OrderLine> {
-    let mut ls = Vec::new();
-    let mut used = Vec::new();
-    for i in 0..lines {
-        let mut s = rng.below(SKUS) as u32;
-        while used.contains(&s) {
-            s = rng.below(SKUS) as u32;
-        }
-        used.push(s);
-        ls.push(OrderLine::new(LineId::new(i), Sku::new(s), Qty::new(1 + rng.below(3))));
-    }
-    ls
-}
+#[path = "../../../benches/routing_gen.rs"]
+mod routing_gen;
+use routing_gen::{Rng, network_with, order_lines};
 
 struct Setup {
     nodes: Vec<Node>,
