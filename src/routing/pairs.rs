@@ -5,7 +5,9 @@
 //! cap binds, a node set's least cost is its lines' cheapest stock taken
 //! first (`split_set`), independently per line. The best plan with at most
 //! two shipments is then found by evaluating single nodes and the pairs that
-//! can still beat the bound below, and any plan with three or more shipments
+//! can still beat the bound below (each pair found from its member with the
+//! cheaper units, whose least unit cost bounds every unit the pair ships,
+//! so few nodes lead a pair at all), and any plan with three or more shipments
 //! costs at least the three least shipment costs plus every unit at its
 //! cheapest unit cost (or the penalty). When the best plan of at most two
 //! shipments is below that bound, it is the optimum, and it is the plan the
@@ -19,12 +21,17 @@ use super::RoutingError;
 use super::compile::{Compiled, bit};
 use super::exact::{Assignment, NONE, add, mul, split_set};
 
-/// At most this many candidates: the fast path's own worst case (every
-/// single node and every pair) stays below the search setup it saves, and a
-/// fast path that falls back costs little. On larger candidate sets (10-line
-/// orders over 1,000 nodes: ~800 candidates, optimum rarely within two
-/// shipments) trying it first measured ~3× slower at p99.
-const MAX_CANDIDATES: usize = 64;
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+mod tests;
+
+/// At most this many candidates: the fast path's own cost stays below the
+/// search setup it saves, and a fast path that falls back costs little.
+/// 3–5-line orders over 100 nodes have up to ~70 candidates (at a limit of
+/// 64 the slowest of them went to the search); on larger candidate sets
+/// (10-line orders over 1,000 nodes: ~800 candidates, optimum rarely within
+/// two shipments) trying it first measured ~3× slower at p99.
+const MAX_CANDIDATES: usize = 128;
 
 /// Whether the fast path's preconditions hold for `c`: every line splits
 /// freely, the lines have distinct SKUs, no cap binds, no ship-complete rule,
@@ -39,17 +46,77 @@ pub(crate) fn applies(c: &Compiled) -> bool {
         && c.nodes.iter().all(|n| n.cap >= c.demand)
 }
 
+/// The order's candidates as flat tables, per (candidate, line): the stock
+/// the candidate may ship of the line (0 where it is not eligible) and its
+/// unit cost; per candidate its shipment cost. Costing a single node or a
+/// pair reads only these (no node records, no per-SKU indirection).
+struct Flat {
+    nl: usize,
+    penalty: Option<i128>,
+    qty: SmallVec<[u64; 16]>,
+    fixed: Vec<i128>,
+    stock: Vec<u64>,
+    unit: Vec<i128>,
+}
+
+impl Flat {
+    fn stock(&self, k: usize) -> &[u64] {
+        let at = k.saturating_mul(self.nl);
+        self.stock.get(at..at.saturating_add(self.nl)).unwrap_or_default()
+    }
+
+    fn unit(&self, k: usize) -> &[i128] {
+        let at = k.saturating_mul(self.nl);
+        self.unit.get(at..at.saturating_add(self.nl)).unwrap_or_default()
+    }
+
+    fn fixed(&self, k: usize) -> i128 {
+        self.fixed.get(k).copied().unwrap_or(NONE)
+    }
+}
+
+/// The best set found so far: its cost, the set (`None`: the empty plan),
+/// and whether another set costs exactly as much.
+struct Incumbent {
+    cost: i128,
+    set: Option<(usize, Option<usize>)>,
+    tie: bool,
+}
+
+impl Incumbent {
+    fn offer(&mut self, cost: i128, set: (usize, Option<usize>)) {
+        if cost < self.cost {
+            self.cost = cost;
+            self.set = Some(set);
+            self.tie = false;
+        } else if cost == self.cost && self.set != Some(set) {
+            // The same set offered twice is no tie.
+            self.tie = true;
+        }
+    }
+}
+
 /// The optimum when it has at most two shipments and provably beats every
 /// plan with more, as the branch-and-bound would return it; `None` when that
 /// cannot be shown (the caller searches). `empty` is the plan shipping
 /// nothing, if the penalty allows it. Call only when [`applies`] holds.
 ///
+/// The single nodes that could ship everything are costed first, then the
+/// pairs, then the other single nodes, each only when a lower bound leaves
+/// it a chance against the incumbent. A pair is found from its *leader*,
+/// the member with the lower least unit cost `w` (the least of its unit
+/// costs and the penalty; then the lower index): every unit of the pair
+/// costs at least `w` and at least its line's cheapest unit cost, so the
+/// pair costs at least both shipment costs plus that, plus, per unit the
+/// two cannot stock, the penalty's excess over it. On real orders only the
+/// nodes with cheap units can lead, and each scans the others with that
+/// bound before costing a pair.
+///
 /// # Complexity
 ///
-/// O(n × l) for n candidates and l lines, plus O(l × words) per node for the
-/// pairs' candidate bitmaps, plus O(l) per pair that survives the bound
-/// (on real orders: the pairs whose second node stocks every line the first
-/// one cannot fill).
+/// O(n × l) for n candidates and l lines, plus O(n) per leader and O(l)
+/// per pair the shipment costs leave in reach, plus a pair's cost (O(l))
+/// for each pair that survives the bound.
 pub(crate) fn best_small(
     c: &Compiled,
     empty: Option<&Assignment>,
@@ -60,10 +127,25 @@ pub(crate) fn best_small(
         return Ok(None);
     }
     let pen = c.penalty;
+    let pen_or_none = pen.unwrap_or(NONE);
+    let mut t = Flat {
+        nl,
+        penalty: pen,
+        qty: c.lines.iter().map(|l| l.qty).collect(),
+        fixed: Vec::with_capacity(n),
+        stock: Vec::with_capacity(n.saturating_mul(nl)),
+        unit: Vec::with_capacity(n.saturating_mul(nl)),
+    };
+    // Per node: its least unit cost `w` (or the penalty, if lower; NONE when
+    // it may ship nothing) and the units it leaves short alone.
+    let mut least: Vec<(i128, u64)> = Vec::with_capacity(n);
+    // Per line, a bitmap of the nodes that stock it (`words` per line).
+    let words = n.div_ceil(64);
+    let mut line_bits: SmallVec<[u64; 32]> = SmallVec::from_elem(0, words.saturating_mul(nl));
     // Every unit at its cheapest unit cost over all candidates, or the penalty.
-    let mut cheapest: SmallVec<[i128; 16]> = SmallVec::from_elem(pen.unwrap_or(NONE), nl);
+    let mut cheapest: SmallVec<[i128; 16]> = SmallVec::from_elem(pen_or_none, nl);
     let (mut f1, mut f2, mut f3) = (NONE, NONE, NONE);
-    for node in &c.nodes {
+    for (k, node) in c.nodes.iter().enumerate() {
         let f = node.fixed;
         if f < f1 {
             (f1, f2, f3) = (f, f1, f2);
@@ -72,132 +154,161 @@ pub(crate) fn best_small(
         } else if f < f3 {
             f3 = f;
         }
-        for (li, l) in c.lines.iter().enumerate() {
-            if node.elig & bit(li) != 0 {
-                if let Some(m) = cheapest.get_mut(li) {
-                    *m = (*m).min(node.unit.get(l.sku).copied().unwrap_or(0));
+        t.fixed.push(f);
+        let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
+        let (mut w, mut short) = (NONE, 0u64);
+        for ((li, l), m) in c.lines.iter().enumerate().zip(cheapest.iter_mut()) {
+            let u = unit.get(l.sku).copied().unwrap_or(0);
+            let have = if node.elig & bit(li) != 0 {
+                *m = (*m).min(u);
+                let have = stock.get(l.sku).copied().unwrap_or(0);
+                if have > 0 {
+                    w = w.min(u);
+                    if let Some(x) = line_bits.get_mut(li.saturating_mul(words).saturating_add(k / 64)) {
+                        *x |= 1u64 << (k % 64);
+                    }
                 }
-            }
+                have
+            } else {
+                0
+            };
+            short = short.saturating_add(l.qty.saturating_sub(have));
+            t.stock.push(have);
+            t.unit.push(u);
         }
+        least.push((w.min(pen_or_none), short));
     }
     let mut var_lb = 0i128;
-    for (l, &u) in c.lines.iter().zip(cheapest.iter()) {
+    let mut ch_min = NONE;
+    for (&q, &u) in t.qty.iter().zip(cheapest.iter()) {
         if u == NONE {
             // A line nothing can fill and no penalty: infeasible; the search says so.
             return Ok(None);
         }
-        var_lb = add(var_lb, mul(u, l.qty)?)?;
+        var_lb = add(var_lb, mul(u, q)?)?;
+        ch_min = ch_min.min(u);
     }
     // Any plan with three or more shipments costs at least this.
     let lb3 = if c.max_ship >= 3 && n >= 3 { add(add(add(f1, f2)?, f3)?, var_lb)? } else { NONE };
-    let mut inc = empty.map_or(NONE, |e| e.cost);
-    let mut best_single: Option<usize> = None;
-    let mut best_pair: Option<(usize, usize)> = None;
-    let mut tie = false;
-    let lim = |inc: i128| inc.min(lb3);
-    // Single nodes.
-    for (k, node) in c.nodes.iter().enumerate() {
-        if add(node.fixed, var_lb)? > lim(inc) {
+    let mut inc = Incumbent { cost: empty.map_or(NONE, |e| e.cost), set: None, tie: false };
+    let lim = |inc: &Incumbent| inc.cost.min(lb3);
+    // Single nodes that could ship everything.
+    for (k, &(_, short)) in least.iter().enumerate() {
+        if short == 0 && add(t.fixed(k), var_lb)? <= lim(&inc) {
+            if let Some(cost) = set_cost(&t, k, None, lim(&inc))? {
+                inc.offer(cost, (k, None));
+            }
+        }
+    }
+    // Pairs, from their leaders.
+    let demand = i128::from(c.demand);
+    let mut extra: SmallVec<[i128; 16]> = SmallVec::from_elem(0, nl);
+    let mut must: SmallVec<[u64; 16]> = SmallVec::from_elem(0, nl);
+    for (a, &(wa, _)) in least.iter().enumerate() {
+        if wa == NONE {
             continue;
         }
-        let Some(cost) = set_cost(c, k, None, lim(inc))? else { continue };
-        if cost < inc {
-            inc = cost;
-            best_single = Some(k);
-            best_pair = None;
-            tie = false;
-        } else if cost == inc {
-            tie = true;
+        let fa = t.fixed(a);
+        // Quick test first: every unit at least max(w, cheapest of all).
+        let quick =
+            add(add(fa, f1)?, super::compile::mul128(wa.max(ch_min), demand).ok_or(super::exact::OVF)?)?;
+        if quick > lim(&inc) {
+            continue;
         }
-    }
-    // Pairs. Per node: the lines it cannot fill alone whose shortfall, at
-    // the penalty, would already lift any pair with it above the limit; the
-    // other node of a pair must be eligible for all of them.
-    let lim0 = lim(inc);
-    if lim0 != NONE {
-        let words = n.div_ceil(64);
-        let mut line_bits: Vec<u64> = vec![0; words.saturating_mul(nl)];
-        let mut required: Vec<u64> = Vec::with_capacity(n);
-        for (k, node) in c.nodes.iter().enumerate() {
-            let mut req = 0u64;
-            for (li, l) in c.lines.iter().enumerate() {
-                let have = if node.elig & bit(li) != 0 {
-                    if let Some(w) = line_bits.get_mut(li.saturating_mul(words).saturating_add(k / 64)) {
-                        *w |= 1u64 << (k % 64);
-                    }
-                    node.stock.get(l.sku).copied().unwrap_or(0)
-                } else {
-                    0
-                };
-                if have >= l.qty {
+        // Every unit of a pair led by `a` costs at least `floor_l`; a unit
+        // left unfilled costs `extra_l` more (NONE: not allowed).
+        let mut base = add(fa, 0)?;
+        for ((&q, &ch), x) in t.qty.iter().zip(cheapest.iter()).zip(extra.iter_mut()) {
+            let floor = ch.max(wa);
+            base = add(base, mul(floor, q)?)?;
+            *x = match pen {
+                Some(p) => p.saturating_sub(floor),
+                None => NONE,
+            };
+        }
+        if add(base, f1)? > lim(&inc) {
+            continue;
+        }
+        // Per line, the units a partner must stock: those `a` leaves short,
+        // less what the slack allows to stay unfilled.
+        let sa = t.stock(a);
+        let slack = lim(&inc).saturating_sub(add(base, f1)?);
+        let mut cand: SmallVec<[u64; 4]> = SmallVec::from_elem(u64::MAX, words);
+        for (li, (((&q, &s1), &x), m)) in
+            t.qty.iter().zip(sa.iter()).zip(extra.iter()).zip(must.iter_mut()).enumerate()
+        {
+            let short = q.saturating_sub(s1);
+            *m = if short == 0 {
+                0
+            } else if x == NONE || slack < x {
+                short
+            } else {
+                let spare = slack.checked_div(x).and_then(|v| u64::try_from(v).ok());
+                short.saturating_sub(spare.unwrap_or(u64::MAX))
+            };
+            if *m > 0 {
+                let row = line_bits.get(li.saturating_mul(words)..li.saturating_add(1).saturating_mul(words));
+                for (c, &r) in cand.iter_mut().zip(row.unwrap_or_default()) {
+                    *c &= r;
+                }
+            }
+        }
+        for (w, &bits) in cand.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let b = w.saturating_mul(64).saturating_add(bits.trailing_zeros() as usize);
+                bits &= bits.wrapping_sub(1);
+                let Some(&(wb, _)) = least.get(b) else { break };
+                if wb < wa || (wb == wa && b <= a) {
                     continue;
                 }
-                // Units the partner must fill or leave at the penalty.
-                let short = l.qty.saturating_sub(have);
-                let extra = match (pen, cheapest.get(li)) {
-                    (Some(p), Some(&ch)) => mul(p.saturating_sub(ch), short)?,
-                    _ => NONE,
-                };
-                let lb = add(add(node.fixed, f1)?, var_lb)?;
-                if extra == NONE || lb.checked_add(extra).is_none_or(|v| v > lim0) {
-                    req |= bit(li);
+                let l0 = lim(&inc);
+                let mut lb = add(base, t.fixed(b))?;
+                if lb > l0 {
+                    continue;
                 }
-            }
-            required.push(req);
-        }
-        let mut cand: SmallVec<[u64; 16]> = SmallVec::from_elem(0, words);
-        for a in 0..n {
-            let (Some(na), Some(&ra)) = (c.nodes.get(a), required.get(a)) else { continue };
-            if add(add(na.fixed, f1)?, var_lb)? > lim(inc) {
-                continue;
-            }
-            // Partners above `a` eligible for every line `a` requires.
-            for (w, slot) in cand.iter_mut().enumerate() {
-                let lo = w.saturating_mul(64);
-                let above = if lo > a {
-                    u64::MAX
-                } else if a.saturating_sub(lo) >= 63 {
-                    0
-                } else {
-                    u64::MAX << (a.saturating_sub(lo).saturating_add(1))
-                };
-                *slot = above;
-            }
-            let mut r = ra;
-            while r != 0 {
-                let li = r.trailing_zeros() as usize;
-                r &= r.wrapping_sub(1);
-                let row = line_bits.get(li.saturating_mul(words)..li.saturating_add(1).saturating_mul(words));
-                for (slot, &x) in cand.iter_mut().zip(row.unwrap_or_default()) {
-                    *slot &= x;
+                let sb = t.stock(b);
+                if sb.iter().zip(must.iter()).any(|(s, m)| s < m) {
+                    continue;
                 }
-            }
-            for w in 0..words {
-                let mut x = cand.get(w).copied().unwrap_or(0);
-                while x != 0 {
-                    let b = w.saturating_mul(64).saturating_add(x.trailing_zeros() as usize);
-                    x &= x.wrapping_sub(1);
-                    let (Some(nb), Some(&rb)) = (c.nodes.get(b), required.get(b)) else { continue };
-                    if rb & !na.elig != 0 {
-                        continue;
+                for (((&q, &s1), &s2), &x) in t.qty.iter().zip(sa.iter()).zip(sb.iter()).zip(extra.iter()) {
+                    let left = q.saturating_sub(s1).saturating_sub(s2);
+                    if left > 0 {
+                        if x == NONE {
+                            lb = NONE;
+                            break;
+                        }
+                        lb = add(lb, mul(x, left)?)?;
                     }
-                    if add(add(na.fixed, nb.fixed)?, var_lb)? > lim(inc) {
-                        continue;
-                    }
-                    let Some(cost) = set_cost(c, a, Some(b), lim(inc))? else { continue };
-                    if cost < inc {
-                        inc = cost;
-                        best_single = None;
-                        best_pair = Some((a, b));
-                        tie = false;
-                    } else if cost == inc {
-                        tie = true;
-                    }
+                }
+                if lb > l0 {
+                    continue;
+                }
+                let (x, y) = if a < b { (a, b) } else { (b, a) };
+                if let Some(cost) = set_cost(&t, x, Some(y), l0)? {
+                    inc.offer(cost, (x, Some(y)));
                 }
             }
         }
     }
-    if tie || inc == NONE || inc >= lb3 {
+    // The other single nodes: each leaves units short, at the penalty.
+    for (k, &(wk, short)) in least.iter().enumerate() {
+        if short == 0 || wk == NONE {
+            continue;
+        }
+        let Some(p) = pen else { continue };
+        let mut lb = add(t.fixed(k), var_lb)?;
+        for ((&q, &s), &ch) in t.qty.iter().zip(t.stock(k).iter()).zip(cheapest.iter()) {
+            lb = add(lb, mul(p.saturating_sub(ch), q.saturating_sub(s))?)?;
+        }
+        if lb > lim(&inc) {
+            continue;
+        }
+        if let Some(cost) = set_cost(&t, k, None, lim(&inc))? {
+            inc.offer(cost, (k, None));
+        }
+    }
+    if inc.tie || inc.cost == NONE || inc.cost >= lb3 {
         return Ok(None);
     }
     // The search evaluates a set in its search order, which decides which
@@ -205,14 +316,14 @@ pub(crate) fn best_small(
     // (A pair's cost does not depend on that order: equal unit costs only
     // move units between its two nodes, and an order that left one of them
     // unused would be that single node's plan, which is cheaper.)
-    if let Some((a, b)) = best_pair {
-        let set = if search_key(c, b)? < search_key(c, a)? { [b, a] } else { [a, b] };
-        return split_set(c, &set, None);
+    match inc.set {
+        Some((a, Some(b))) => {
+            let set = if search_key(c, b)? < search_key(c, a)? { [b, a] } else { [a, b] };
+            split_set(c, &set, None)
+        }
+        Some((k, None)) => split_set(c, &[k], None),
+        None => Ok(empty.cloned()),
     }
-    if let Some(k) = best_single {
-        return split_set(c, &[k], None);
-    }
-    Ok(empty.cloned())
 }
 
 /// The cost of `split_set`'s plan on `{a}` or `{a, b}` (`a < b`): each line
@@ -220,52 +331,49 @@ pub(crate) fn best_small(
 /// left unfilled where the penalty is not dearer, plus the shipment costs.
 /// `None` when the plan leaves a node of the set unused (it is a smaller
 /// set's plan), is infeasible, or costs more than `lim`. Allocates nothing.
-fn set_cost(c: &Compiled, a: usize, b: Option<usize>, lim: i128) -> Result<Option<i128>, RoutingError> {
-    let Some(na) = c.nodes.get(a) else { return Ok(None) };
-    let nb = match b {
-        Some(b) => match c.nodes.get(b) {
-            Some(n) => Some(n),
-            None => return Ok(None),
-        },
-        None => None,
-    };
-    let mut cost = na.fixed;
-    if let Some(n) = nb {
-        cost = add(cost, n.fixed)?;
+fn set_cost(t: &Flat, a: usize, b: Option<usize>, lim: i128) -> Result<Option<i128>, RoutingError> {
+    /// A partner that stocks nothing: a single node's plan.
+    const NO_STOCK: [u64; 64] = [0; 64];
+    let mut cost = t.fixed(a);
+    if let Some(b) = b {
+        cost = add(cost, t.fixed(b))?;
     }
     if cost > lim {
         return Ok(None);
     }
-    let (mut used_a, mut used_b) = (false, nb.is_none());
-    for (li, l) in c.lines.iter().enumerate() {
-        let offer = |n: &super::compile::CNode| {
-            let have = if n.elig & bit(li) != 0 { n.stock.get(l.sku).copied().unwrap_or(0) } else { 0 };
-            (have > 0).then(|| (n.unit.get(l.sku).copied().unwrap_or(0), have))
-        };
-        let oa = offer(na);
-        let ob = nb.and_then(offer);
+    let (sa, ua) = (t.stock(a), t.unit(a));
+    let (sb, ub) = match b {
+        Some(b) => (t.stock(b), t.unit(b)),
+        // Its unit costs are never read: it has no stock.
+        None => (NO_STOCK.get(..t.nl).unwrap_or_default(), ua),
+    };
+    // Unit costs at or above the penalty are never paid: the units stay unfilled.
+    let pen = t.penalty.unwrap_or(NONE);
+    let (mut used_a, mut used_b) = (false, b.is_none());
+    let rows = t.qty.iter().zip(sa.iter().zip(ua.iter())).zip(sb.iter().zip(ub.iter()));
+    for ((&qty, (&s1, &u1)), (&s2, &u2)) in rows {
         // Cheaper first; on equal unit cost `a` (the lower index) first.
-        let (first, second, first_is_a) = match (oa, ob) {
-            (Some(x), Some(y)) if y.0 < x.0 => (Some(y), Some(x), false),
-            (x, y) => (x.or(y), if x.is_some() { y } else { None }, x.is_some()),
-        };
-        let mut left = l.qty;
-        for (n, off) in [(0usize, first), (1, second)] {
-            let Some((u, have)) = off else { continue };
-            if left == 0 || c.penalty.is_some_and(|p| p <= u) {
+        let a_first = s2 == 0 || (s1 > 0 && u1 <= u2);
+        let (first, second) = if a_first { ((s1, u1), (s2, u2)) } else { ((s2, u2), (s1, u1)) };
+        let mut left = qty;
+        let mut took = [false; 2];
+        for ((have, u), slot) in [first, second].into_iter().zip(took.iter_mut()) {
+            if left == 0 || have == 0 || u >= pen {
                 break;
             }
             let q = have.min(left);
             cost = add(cost, mul(u, q)?)?;
             left = left.saturating_sub(q);
-            if (n == 0) == first_is_a {
-                used_a = true;
-            } else {
-                used_b = true;
-            }
+            *slot = true;
+        }
+        let [t0, t1] = took;
+        if a_first {
+            (used_a, used_b) = (used_a || t0, used_b || t1);
+        } else {
+            (used_a, used_b) = (used_a || t1, used_b || t0);
         }
         if left > 0 {
-            match c.penalty {
+            match t.penalty {
                 Some(p) => cost = add(cost, mul(p, left)?)?,
                 None => return Ok(None),
             }

@@ -1,0 +1,140 @@
+//! The fast path against the search on instances built for exact ties.
+
+use super::super::compile::compile;
+use super::super::exact::branch_and_bound_with;
+use super::super::{OrderLine, RouteOptions, RoutingProblem, Rules, StockTable};
+use crate::model::{LineId, Node, NodeId, NodeKind, Qty, Sku};
+
+/// SplitMix64, seeded.
+struct Mix(u64);
+
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Scales the case count like the integration tests' `common::cases`.
+fn scaled_cases(n: usize) -> usize {
+    let scale = std::env::var("OMNIROUTE_TEST_SCALE").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1);
+    n.saturating_mul(scale.max(1))
+}
+
+/// Runs the fast path and the search alone on `p`; asserts equal outcomes
+/// and returns whether the fast path answered.
+fn same_outcome(p: &RoutingProblem, stock: &StockTable) -> bool {
+    let c = compile(p, stock, None).unwrap();
+    let max = RouteOptions::DEFAULT_MAX_NODE_SETS;
+    let with = branch_and_bound_with(&c, None, max, true).unwrap();
+    let without = branch_and_bound_with(&c, None, max, false).unwrap();
+    assert!(!without.fast);
+    assert_eq!(with.complete, without.complete, "{p:?}");
+    assert_eq!(with.best.as_ref().map(|a| a.cost), without.best.as_ref().map(|a| a.cost), "{p:?}");
+    assert_eq!(with.best.map(|a| a.allocs), without.best.map(|a| a.allocs), "{p:?}");
+    with.fast
+}
+
+/// Instances where several one- and two-shipment plans cost exactly the
+/// same, before and after the tie-break perturbation: every node has the
+/// same shipment and unit cost (now and then one differs), so plans tie on
+/// cost and shipment count and differ only by the sum of their nodes'
+/// ranks, which two pairs share ({0, 3} and {1, 2}). The fast path must
+/// then give way to the search, whose plan is the one returned.
+#[test]
+fn fast_path_equals_the_search_on_exact_ties() {
+    let mut rng = Mix(0x7E5_0001);
+    let (mut fast, mut total) = (0usize, 0usize);
+    for _ in 0..scaled_cases(3000) {
+        let n = 3 + rng.below(6) as u32;
+        let nl = 1 + rng.below(4) as u32;
+        let mut nodes = Vec::new();
+        let mut stock = StockTable::new();
+        for i in 0..n {
+            let odd = rng.below(6) == 0;
+            let ship = if odd { "6" } else { "5" };
+            let unit = if odd && rng.below(2) == 0 { "0.5" } else { "1" };
+            // Ids out of order, so ranks differ from input positions.
+            let id = NodeId::new((i * 7 + 3) % 11);
+            nodes.push(
+                Node::new(id, NodeKind::Store)
+                    .with_shipment_cost(ship.parse().unwrap())
+                    .with_unit_cost(unit.parse().unwrap()),
+            );
+            for s in 0..nl {
+                if rng.below(100) < 55 {
+                    stock.set(id, Sku::new(s), Qty::new(1 + rng.below(3))).unwrap();
+                }
+            }
+        }
+        let lines: Vec<OrderLine> = (0..nl)
+            .map(|l| OrderLine::new(LineId::new(l), Sku::new(l), Qty::new(1 + rng.below(3))))
+            .collect();
+        let penalty = match rng.below(3) {
+            0 => None,
+            1 => Some("1".parse().unwrap()),
+            _ => Some("50".parse().unwrap()),
+        };
+        let max_ship = if rng.below(4) == 0 { Some(2) } else { None };
+        let rules = Rules::new().unfilled_unit_penalty(penalty).max_shipments(max_ship);
+        let p = RoutingProblem::new(nodes, lines).with_rules(rules);
+        total += 1;
+        fast += usize::from(same_outcome(&p, &stock));
+    }
+    eprintln!("fast path taken on {fast} of {total}");
+    assert!(fast * 4 >= total, "fast path taken on {fast} of {total}");
+}
+
+/// Candidate sets above 64 nodes (the pairs' bitmaps span several words),
+/// with costs from small sets so that near-ties are common, caps that do
+/// and do not bind, penalties and shipment limits.
+#[test]
+fn fast_path_equals_the_search_on_many_candidates() {
+    let mut rng = Mix(0x7E5_0002);
+    let (mut fast, mut total) = (0usize, 0usize);
+    let ships = ["5", "6", "7.5", "9"];
+    let units = ["0.5", "1", "1.2", "1.7"];
+    for _ in 0..scaled_cases(600) {
+        let n = 60 + rng.below(69) as u32;
+        let nl = 2 + rng.below(4) as u32;
+        let mut nodes = Vec::new();
+        let mut stock = StockTable::new();
+        for i in 0..n {
+            let id = NodeId::new((i * 37 + 11) % 131);
+            let mut nd = Node::new(id, NodeKind::Store)
+                .with_shipment_cost(ships[rng.below(4) as usize].parse().unwrap())
+                .with_unit_cost(units[rng.below(4) as usize].parse().unwrap());
+            if rng.below(40) == 0 {
+                nd = nd.with_max_units(Qty::new(1 + rng.below(8)));
+            }
+            nodes.push(nd);
+            let pct = if i % 10 == 0 { 85 } else { 20 };
+            for s in 0..nl {
+                if rng.below(100) < pct {
+                    stock.set(id, Sku::new(s), Qty::new(1 + rng.below(4))).unwrap();
+                }
+            }
+        }
+        let lines: Vec<OrderLine> = (0..nl)
+            .map(|l| OrderLine::new(LineId::new(9 - l), Sku::new(l), Qty::new(1 + rng.below(3))))
+            .collect();
+        let penalty = match rng.below(3) {
+            0 => None,
+            1 => Some("2".parse().unwrap()),
+            _ => Some("20.6612".parse().unwrap()),
+        };
+        let max_ship = if rng.below(5) == 0 { Some(2) } else { None };
+        let rules = Rules::new().unfilled_unit_penalty(penalty).max_shipments(max_ship);
+        let p = RoutingProblem::new(nodes, lines).with_rules(rules);
+        total += 1;
+        fast += usize::from(same_outcome(&p, &stock));
+    }
+    eprintln!("fast path taken on {fast} of {total}");
+    assert!(fast * 4 >= total, "fast path taken on {fast} of {total}");
+}
