@@ -128,13 +128,15 @@ pub(crate) fn best_small(
     }
     let pen = c.penalty;
     let pen_or_none = pen.unwrap_or(NONE);
+    // Per line: its SKU's index in the node rows, and its units.
+    let lines: SmallVec<[(usize, u64); 16]> = c.lines.iter().map(|l| (l.sku, l.qty)).collect();
     let mut t = Flat {
         nl,
         penalty: pen,
-        qty: c.lines.iter().map(|l| l.qty).collect(),
+        qty: lines.iter().map(|&(_, q)| q).collect(),
         fixed: Vec::with_capacity(n),
-        stock: Vec::with_capacity(n.saturating_mul(nl)),
-        unit: Vec::with_capacity(n.saturating_mul(nl)),
+        stock: vec![0; n.saturating_mul(nl)],
+        unit: vec![0; n.saturating_mul(nl)],
     };
     // Per node: its least unit cost `w` (or the penalty, if lower; NONE when
     // it may ship nothing) and the units it leaves short alone.
@@ -145,7 +147,9 @@ pub(crate) fn best_small(
     // Every unit at its cheapest unit cost over all candidates, or the penalty.
     let mut cheapest: SmallVec<[i128; 16]> = SmallVec::from_elem(pen_or_none, nl);
     let (mut f1, mut f2, mut f3) = (NONE, NONE, NONE);
-    for (k, node) in c.nodes.iter().enumerate() {
+    let all = c.all_lines();
+    let rows = t.stock.chunks_exact_mut(nl).zip(t.unit.chunks_exact_mut(nl));
+    for (k, (node, (srow, urow))) in c.nodes.iter().zip(rows).enumerate() {
         let f = node.fixed;
         if f < f1 {
             (f1, f2, f3) = (f, f1, f2);
@@ -155,31 +159,35 @@ pub(crate) fn best_small(
             f3 = f;
         }
         t.fixed.push(f);
+        // Only the lines the node may ship (few, for most candidates); its
+        // other cells stay 0 (a unit cost is read only where there is stock).
         let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
-        let (mut w, mut short) = (NONE, 0u64);
-        for ((li, l), m) in c.lines.iter().enumerate().zip(cheapest.iter_mut()) {
-            let u = unit.get(l.sku).copied().unwrap_or(0);
-            let have = if node.elig & bit(li) != 0 {
-                *m = (*m).min(u);
-                let have = stock.get(l.sku).copied().unwrap_or(0);
-                if have > 0 {
-                    w = w.min(u);
-                    if let Some(x) = line_bits.get_mut(li.saturating_mul(words).saturating_add(k / 64)) {
-                        *x |= 1u64 << (k % 64);
-                    }
-                }
-                have
-            } else {
-                0
+        let (mut w, mut shipped) = (NONE, 0u64);
+        let mut e = node.elig & all;
+        while e != 0 {
+            let li = e.trailing_zeros() as usize;
+            e &= e.wrapping_sub(1);
+            let (Some(&(sku, q)), Some(s), Some(u), Some(m)) =
+                (lines.get(li), srow.get_mut(li), urow.get_mut(li), cheapest.get_mut(li))
+            else {
+                continue;
             };
-            short = short.saturating_add(l.qty.saturating_sub(have));
-            t.stock.push(have);
-            t.unit.push(u);
+            *u = unit.get(sku).copied().unwrap_or(0);
+            *m = (*m).min(*u);
+            *s = stock.get(sku).copied().unwrap_or(0);
+            if *s > 0 {
+                w = w.min(*u);
+                shipped = shipped.saturating_add((*s).min(q));
+                if let Some(x) = line_bits.get_mut(li.saturating_mul(words).saturating_add(k / 64)) {
+                    *x |= 1u64 << (k % 64);
+                }
+            }
         }
+        let short = c.demand.saturating_sub(shipped);
         least.push((w.min(pen_or_none), short));
     }
     let mut var_lb = 0i128;
-    let mut ch_min = NONE;
+    let (mut ch_min, mut ch_max) = (NONE, 0i128);
     for (&q, &u) in t.qty.iter().zip(cheapest.iter()) {
         if u == NONE {
             // A line nothing can fill and no penalty: infeasible; the search says so.
@@ -187,6 +195,7 @@ pub(crate) fn best_small(
         }
         var_lb = add(var_lb, mul(u, q)?)?;
         ch_min = ch_min.min(u);
+        ch_max = ch_max.max(u);
     }
     // Any plan with three or more shipments costs at least this.
     let lb3 = if c.max_ship >= 3 && n >= 3 { add(add(add(f1, f2)?, f3)?, var_lb)? } else { NONE };
@@ -298,6 +307,10 @@ pub(crate) fn best_small(
         }
         let Some(p) = pen else { continue };
         let mut lb = add(t.fixed(k), var_lb)?;
+        // Quick test first: each unit short at least the penalty's least excess.
+        if add(lb, mul(p.saturating_sub(ch_max), short)?)? > lim(&inc) {
+            continue;
+        }
         for ((&q, &s), &ch) in t.qty.iter().zip(t.stock(k).iter()).zip(cheapest.iter()) {
             lb = add(lb, mul(p.saturating_sub(ch), q.saturating_sub(s))?)?;
         }
