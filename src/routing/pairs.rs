@@ -47,27 +47,30 @@ pub(crate) fn applies(c: &Compiled) -> bool {
 }
 
 /// The order's candidates as flat tables, per (candidate, line): the stock
-/// the candidate may ship of the line (0 where it is not eligible) and its
-/// unit cost; per candidate its shipment cost. Costing a single node or a
-/// pair reads only these (no node records, no per-SKU indirection).
-struct Flat {
+/// the candidate may ship of the line (0 where it is not eligible); per
+/// candidate its shipment cost. A unit cost is read from the node record
+/// only where the node has stock.
+struct Flat<'c> {
     nl: usize,
     penalty: Option<i128>,
     qty: SmallVec<[u64; 16]>,
+    /// Per line, its SKU's index in the node records' rows.
+    sku: SmallVec<[usize; 16]>,
     fixed: Vec<i128>,
     stock: Vec<u64>,
-    unit: Vec<i128>,
+    nodes: &'c [super::compile::CNode],
 }
 
-impl Flat {
+impl Flat<'_> {
     fn stock(&self, k: usize) -> &[u64] {
         let at = k.saturating_mul(self.nl);
         self.stock.get(at..at.saturating_add(self.nl)).unwrap_or_default()
     }
 
-    fn unit(&self, k: usize) -> &[i128] {
-        let at = k.saturating_mul(self.nl);
-        self.unit.get(at..at.saturating_add(self.nl)).unwrap_or_default()
+    /// Node `k`'s unit cost of line `li`'s SKU.
+    fn unit(&self, k: usize, li: usize) -> i128 {
+        let sku = self.sku.get(li).copied().unwrap_or(usize::MAX);
+        self.nodes.get(k).and_then(|n| n.unit.get(sku)).copied().unwrap_or(0)
     }
 
     fn fixed(&self, k: usize) -> i128 {
@@ -134,9 +137,10 @@ pub(crate) fn best_small(
         nl,
         penalty: pen,
         qty: lines.iter().map(|&(_, q)| q).collect(),
+        sku: lines.iter().map(|&(s, _)| s).collect(),
         fixed: Vec::with_capacity(n),
         stock: vec![0; n.saturating_mul(nl)],
-        unit: vec![0; n.saturating_mul(nl)],
+        nodes: &c.nodes,
     };
     // Per node: its least unit cost `w` (or the penalty, if lower; NONE when
     // it may ship nothing) and the units it leaves short alone.
@@ -148,8 +152,7 @@ pub(crate) fn best_small(
     let mut cheapest: SmallVec<[i128; 16]> = SmallVec::from_elem(pen_or_none, nl);
     let (mut f1, mut f2, mut f3) = (NONE, NONE, NONE);
     let all = c.all_lines();
-    let rows = t.stock.chunks_exact_mut(nl).zip(t.unit.chunks_exact_mut(nl));
-    for (k, (node, (srow, urow))) in c.nodes.iter().zip(rows).enumerate() {
+    for (k, (node, srow)) in c.nodes.iter().zip(t.stock.chunks_exact_mut(nl)).enumerate() {
         let f = node.fixed;
         if f < f1 {
             (f1, f2, f3) = (f, f1, f2);
@@ -167,16 +170,15 @@ pub(crate) fn best_small(
         while e != 0 {
             let li = e.trailing_zeros() as usize;
             e &= e.wrapping_sub(1);
-            let (Some(&(sku, q)), Some(s), Some(u), Some(m)) =
-                (lines.get(li), srow.get_mut(li), urow.get_mut(li), cheapest.get_mut(li))
+            let (Some(&(sku, q)), Some(s), Some(m)) = (lines.get(li), srow.get_mut(li), cheapest.get_mut(li))
             else {
                 continue;
             };
-            *u = unit.get(sku).copied().unwrap_or(0);
-            *m = (*m).min(*u);
+            let u = unit.get(sku).copied().unwrap_or(0);
+            *m = (*m).min(u);
             *s = stock.get(sku).copied().unwrap_or(0);
             if *s > 0 {
-                w = w.min(*u);
+                w = w.min(u);
                 shipped = shipped.saturating_add((*s).min(q));
                 if let Some(x) = line_bits.get_mut(li.saturating_mul(words).saturating_add(k / 64)) {
                     *x |= 1u64 << (k % 64);
@@ -354,17 +356,18 @@ fn set_cost(t: &Flat, a: usize, b: Option<usize>, lim: i128) -> Result<Option<i1
     if cost > lim {
         return Ok(None);
     }
-    let (sa, ua) = (t.stock(a), t.unit(a));
-    let (sb, ub) = match b {
-        Some(b) => (t.stock(b), t.unit(b)),
-        // Its unit costs are never read: it has no stock.
-        None => (NO_STOCK.get(..t.nl).unwrap_or_default(), ua),
+    let sa = t.stock(a);
+    let (sb, bk) = match b {
+        Some(b) => (t.stock(b), b),
+        None => (NO_STOCK.get(..t.nl).unwrap_or_default(), a),
     };
     // Unit costs at or above the penalty are never paid: the units stay unfilled.
     let pen = t.penalty.unwrap_or(NONE);
     let (mut used_a, mut used_b) = (false, b.is_none());
-    let rows = t.qty.iter().zip(sa.iter().zip(ua.iter())).zip(sb.iter().zip(ub.iter()));
-    for ((&qty, (&s1, &u1)), (&s2, &u2)) in rows {
+    for (li, ((&qty, &s1), &s2)) in t.qty.iter().zip(sa.iter()).zip(sb.iter()).enumerate() {
+        // Unit costs only where there is stock.
+        let u1 = if s1 > 0 { t.unit(a, li) } else { 0 };
+        let u2 = if s2 > 0 { t.unit(bk, li) } else { 0 };
         // Cheaper first; on equal unit cost `a` (the lower index) first.
         let a_first = s2 == 0 || (s1 > 0 && u1 <= u2);
         let (first, second) = if a_first { ((s1, u1), (s2, u2)) } else { ((s2, u2), (s1, u1)) };
