@@ -44,7 +44,7 @@ use crate::model::{Money, NodeId, Sku};
 /// whole order alone, or nothing.
 ///
 /// Before that search, orders whose lines split freely, with distinct SKUs,
-/// no binding cap, at most 64 candidates and at least the default search
+/// no binding cap, at most 128 candidates and at least the default search
 /// limit, try a fast path: the best plan of at most two shipments (every
 /// single node and the pairs a bound leaves), returned when it is strictly
 /// cheaper (after the tie-break perturbation) than the least shipment costs
