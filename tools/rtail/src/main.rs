@@ -9,7 +9,8 @@
 //!   checks each plan equals `Optimal`'s;
 //! - `rtail all CONFIG`: routes every order once (whole-distribution A/B).
 //!
-//! CONFIG is one of `4x100`, `10x1000`, `10x1000d` (dense), `4x100d`, `1x1000`.
+//! CONFIG is one of `4x100`, `10x1000`, `10x1000d` (dense), `4x100d`, `1x1000`, and
+//! (not in the bench) `10x100`, `7x150` (6–8 lines).
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use std::time::{Duration, Instant};
