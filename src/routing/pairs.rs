@@ -112,14 +112,16 @@ impl Incumbent {
 /// costs at least `w` and at least its line's cheapest unit cost, so the
 /// pair costs at least both shipment costs plus that, plus, per unit the
 /// two cannot stock, the penalty's excess over it. On real orders only the
-/// nodes with cheap units can lead, and each scans the others with that
-/// bound before costing a pair.
+/// nodes with cheap units can lead; a leader's partners are the nodes that
+/// stock what it must get from them (per-line bitmaps), and each is checked
+/// against that bound before the pair is costed.
 ///
 /// # Complexity
 ///
-/// O(n × l) for n candidates and l lines, plus O(n) per leader and O(l)
-/// per pair the shipment costs leave in reach, plus a pair's cost (O(l))
-/// for each pair that survives the bound.
+/// O(n + s) for n candidates and s (candidate, line) cells with stock to
+/// build the tables, O(n) for the leader and single-node tests, then per
+/// leader O(l × n / 64) for its partners' bitmap and O(l) per partner, plus
+/// O(l) to cost each pair that survives the bound (l lines).
 pub(crate) fn best_small(
     c: &Compiled,
     empty: Option<&Assignment>,
