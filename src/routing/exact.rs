@@ -416,6 +416,19 @@ pub(crate) fn branch_and_bound_with(
     max_visits: u64,
     fast: bool,
 ) -> Result<Outcome, RoutingError> {
+    search(c, seed, max_visits, fast, true)
+}
+
+/// [`branch_and_bound_with`], with the Lagrangian bound ([`lagrange`]) used
+/// when `lagrangian` is set (off only to test that it changes nothing but
+/// the work done).
+pub(crate) fn search(
+    c: &Compiled,
+    seed: Option<Assignment>,
+    max_visits: u64,
+    fast: bool,
+    lagrangian: bool,
+) -> Result<Outcome, RoutingError> {
     let try_fast = fast
         && seed.is_none()
         && max_visits >= super::RouteOptions::DEFAULT_MAX_NODE_SETS
@@ -494,15 +507,6 @@ pub(crate) fn branch_and_bound_with(
         order.sort_unstable();
         order.into_iter().map(|(_, k)| k).collect()
     };
-    let dominator = dominators(c, &order);
-    let mut free = Vec::with_capacity(n);
-    let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
-    for (p, d) in dominator.iter().enumerate() {
-        match d.and_then(|a| dominated.get_mut(a)) {
-            Some(list) => list.push(p),
-            None => free.push(p),
-        }
-    }
     // suffix[p * lines + l]: the least of the penalty and the amortised unit
     // cost of line l over the nodes at search positions p.. (NONE if
     // neither), flat for speed. The same
@@ -515,6 +519,10 @@ pub(crate) fn branch_and_bound_with(
     let mut suffix: Vec<i128> = vec![pen; n.saturating_add(1).saturating_mul(nl)];
     let mut pos_fixed: Vec<i128> = vec![0; n];
     let mut pos_unit: Vec<i128> = vec![NONE; n.saturating_mul(nl)];
+    // Per (search position, line): the units the node could ship of the
+    // line alone (its stock of the SKU, at most the line's quantity), for
+    // the Lagrangian bound.
+    let mut pos_ub: Vec<u64> = vec![0; n.saturating_mul(nl)];
     let mut cheapest: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
     for p in (0..n).rev() {
         let j = order.get(p).copied().unwrap_or(0);
@@ -536,6 +544,9 @@ pub(crate) fn branch_and_bound_with(
                 v = v.min(add(unit, share)?);
                 if let Some(slot) = pos_unit.get_mut(at.saturating_add(li)) {
                     *slot = unit;
+                }
+                if let Some(slot) = pos_ub.get_mut(at.saturating_add(li)) {
+                    *slot = node.stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
                 }
                 if let Some(m) = cheapest.get_mut(li) {
                     *m = Some(m.map_or(unit, |m| m.min(unit)));
@@ -565,6 +576,54 @@ pub(crate) fn branch_and_bound_with(
             }
         }
     }
+    // The Lagrangian bound with the amortised unit costs (the suffix table's
+    // first row) as multipliers. A position whose bound already reaches the
+    // incumbent never joins a set: every set holding it costs at least the
+    // incumbent, so the search never improves there (the same search, minus
+    // subtrees that could not improve it); its dominator is not even looked
+    // for.
+    let lag = if lagrangian {
+        lagrange(c, suffix.get(..nl).unwrap_or_default(), &pos_fixed, &pos_unit, &pos_ub)
+    } else {
+        None
+    };
+    let mut live: Vec<bool> = vec![true; n];
+    if let Some(lag) = &lag {
+        // A cheap plan to measure the bound against: the best pair among the
+        // positions of least reduced cost. It only removes positions whose
+        // bound is strictly above its cost (so in no optimal plan); the
+        // search still finds its own incumbents.
+        let pair = if c.max_ship >= 2 {
+            pair_by_slack(c, &order, lag, best.as_ref().map(|b| b.cost))?
+        } else {
+            None
+        };
+        let b = best.as_ref().map(|b| b.cost);
+        if b.is_some() || pair.is_some() {
+            for (v, &g) in live.iter_mut().zip(lag.slack.iter()) {
+                *v = lag
+                    .base
+                    .checked_add(g)
+                    .is_none_or(|lb| b.is_none_or(|b| lb < b) && pair.is_none_or(|h| lb <= h));
+            }
+        }
+    }
+    let dominator = dominators(c, &order, &live);
+    let mut free = Vec::with_capacity(n);
+    let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
+    for ((p, d), &v) in dominator.iter().enumerate().zip(live.iter()) {
+        if !v {
+            continue;
+        }
+        match d.and_then(|a| dominated.get_mut(a)) {
+            Some(list) => list.push(p),
+            None => free.push(p),
+        }
+    }
+    let (lag_base, pos_slack) = match lag {
+        Some(l) => (l.base, l.slack),
+        None => (i128::MIN, vec![0; n]),
+    };
     let mut s = Search {
         c,
         order,
@@ -581,9 +640,11 @@ pub(crate) fn branch_and_bound_with(
         pen,
         pos_fixed,
         pos_unit,
+        lag_base,
+        pos_slack,
     };
     let none: SmallVec<[i128; 16]> = SmallVec::from_elem(NONE, nl);
-    s.children(0, 0, &none)?;
+    s.children(0, 0, 0, &none)?;
     let mut best = s.best;
     if s.gave_up {
         // The search limit was hit: the plan returned is the better of what
@@ -624,6 +685,12 @@ struct Search<'a> {
     /// `pos_unit[p * lines + l]`: the unit cost of line l at the node at search
     /// position p, NONE if it is not eligible.
     pos_unit: Vec<i128>,
+    /// The Lagrangian bound on every plan ([`Lagrange::base`]; `i128::MIN`
+    /// when it is not used).
+    lag_base: i128,
+    /// Per search position: the node's Lagrangian reduced shipment cost
+    /// ([`Lagrange::slack`]; 0 when the bound is not used).
+    pos_slack: Vec<i128>,
 }
 
 impl Search<'_> {
@@ -670,7 +737,7 @@ impl Search<'_> {
         }
     }
 
-    fn children(&mut self, next: usize, fixed: i128, smin: &[i128]) -> Result<(), RoutingError> {
+    fn children(&mut self, next: usize, fixed: i128, slack: i128, smin: &[i128]) -> Result<(), RoutingError> {
         if self.set.len() >= self.depth {
             return Ok(());
         }
@@ -733,8 +800,13 @@ impl Search<'_> {
             if self.gave_up {
                 return Ok(());
             }
-            let f2 = add(fixed, self.pos_fixed.get(pos).copied().unwrap_or(0))?;
             let best = self.best_cost().unwrap_or(NONE);
+            // The Lagrangian bound of every set holding the set and this child.
+            let s2 = slack.saturating_add(self.pos_slack.get(pos).copied().unwrap_or(0));
+            if self.lag_base.saturating_add(s2) >= best {
+                continue;
+            }
+            let f2 = add(fixed, self.pos_fixed.get(pos).copied().unwrap_or(0))?;
             if add(f2, self.base).is_ok_and(|lb| lb >= best) {
                 continue;
             }
@@ -776,7 +848,7 @@ impl Search<'_> {
                 return Ok(());
             }
             self.set.push(j);
-            let r = self.visit(f2, after, &child_min);
+            let r = self.visit(f2, s2, after, &child_min);
             self.set.pop();
             r?;
         }
@@ -833,7 +905,7 @@ impl Search<'_> {
         Ok((Some(lb), exact))
     }
 
-    fn visit(&mut self, fixed: i128, next: usize, smin: &[i128]) -> Result<(), RoutingError> {
+    fn visit(&mut self, fixed: i128, slack: i128, next: usize, smin: &[i128]) -> Result<(), RoutingError> {
         // The per-line relaxation first: it prunes without a flow whenever
         // the flow bound would, and is the flow bound itself in the common
         // case of distinct SKUs and no binding caps.
@@ -861,7 +933,7 @@ impl Search<'_> {
                 }
             }
         }
-        self.children(next, fixed, smin)
+        self.children(next, fixed, slack, smin)
     }
 }
 
@@ -872,6 +944,148 @@ pub(crate) fn div_floor(a: i128, b: u64) -> Option<i128> {
         Ok(x) => x.checked_div(b).map(i128::from),
         Err(_) => a.checked_div(i128::from(b)),
     }
+}
+
+/// A Lagrangian lower bound of the facility-location kind ([`lagrange`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Lagrange {
+    /// `Σ_l λ_l q_l + Σ_l q_l min(0, p − λ_l) + Σ_k min(0, g_k)`: a lower
+    /// bound on the (perturbed) cost of every plan.
+    pub(crate) base: i128,
+    /// Per node (in the order given), `max(0, g_k)`: every plan shipping from
+    /// the nodes of a set S costs at least `base + Σ_{k ∈ S} slack[k]`.
+    pub(crate) slack: Vec<i128>,
+}
+
+/// The Lagrangian bound for multipliers `lam` (a price per unit of each
+/// line), over nodes given as flat rows: shipment cost `fixed[k]`, and per
+/// line `unit[k * lines + l]` (the unit cost, `NONE` when the node is not
+/// eligible) and `ub[k * lines + l]` (the units it could ship of the line
+/// alone: its stock of the SKU, at most the line's quantity).
+///
+/// Why it is a lower bound, for any multipliers: relax "each line's units
+/// are shipped or left unfilled" into the objective with the multipliers,
+/// and relax the plan to fractional units `0 ≤ x_kl ≤ ub_kl × y_k` (stock
+/// shared between lines of a SKU, caps and the shipment limit dropped,
+/// which only lowers the minimum). What remains separates: `Σ_l λ_l q_l`,
+/// each line's unfilled units at `p − λ_l` each (at least
+/// `q_l × min(0, p − λ_l)`; none without a penalty), and each node closed
+/// (0) or open at its reduced cost
+/// `g_k = f_k + Σ_l min(0, c_kl − λ_l) × ub_kl`. A plan opening S costs at
+/// least the relaxation with S open, which is at least `base` plus
+/// `max(0, g_k)` for each node of S. Exact integers throughout. `None` when
+/// a multiplier is `NONE` (a line no node can ship and no penalty), or on
+/// overflow (the bound is then not used).
+///
+/// # Complexity
+///
+/// O(n × l) for n nodes and l lines.
+pub(crate) fn lagrange(
+    c: &Compiled,
+    lam: &[i128],
+    fixed: &[i128],
+    unit: &[i128],
+    ub: &[u64],
+) -> Option<Lagrange> {
+    let nl = c.lines.len();
+    if lam.len() != nl || lam.contains(&NONE) {
+        return None;
+    }
+    let mut base = 0i128;
+    for (l, &v) in c.lines.iter().zip(lam.iter()) {
+        let q = i128::from(l.qty);
+        base = base.checked_add(super::compile::mul128(v, q)?)?;
+        if let Some(p) = c.penalty.filter(|&p| p < v) {
+            base = base.checked_add(super::compile::mul128(p.checked_sub(v)?, q)?)?;
+        }
+    }
+    let mut slack = Vec::with_capacity(fixed.len());
+    for (k, &f) in fixed.iter().enumerate() {
+        let (at, end) = (k.checked_mul(nl)?, k.checked_add(1)?.checked_mul(nl)?);
+        let (units, ubs) = (unit.get(at..end)?, ub.get(at..end)?);
+        let mut g = f;
+        for ((&v, &u), &q) in lam.iter().zip(units.iter()).zip(ubs.iter()) {
+            if u < v && q > 0 {
+                g = g.checked_sub(super::compile::mul128(v.checked_sub(u)?, i128::from(q))?)?;
+            }
+        }
+        if g < 0 {
+            base = base.checked_add(g)?;
+            slack.push(0);
+        } else {
+            slack.push(g);
+        }
+    }
+    Some(Lagrange { base, slack })
+}
+
+/// How many positions of least reduced cost [`pair_by_slack`] pairs up.
+const PAIR_POOL: usize = 8;
+
+/// The least cost of a plan shipping from two of the [`PAIR_POOL`] search
+/// positions of least Lagrangian reduced cost, each pair evaluated exactly
+/// ([`split_set`], in search order) when its lines are independent and its
+/// bound is below `bound`; `None` when no such pair beats `bound`.
+///
+/// # Complexity
+///
+/// O(n × `PAIR_POOL`) to pick the positions, then O(l) per pair.
+fn pair_by_slack(
+    c: &Compiled,
+    order: &[usize],
+    lag: &Lagrange,
+    bound: Option<i128>,
+) -> Result<Option<i128>, RoutingError> {
+    if !(c.items.is_empty() && c.skus.len() == c.lines.len()) {
+        return Ok(None);
+    }
+    // The PAIR_POOL least (slack, position), ascending.
+    let mut pool: SmallVec<[(i128, usize); PAIR_POOL]> = SmallVec::new();
+    for (p, &g) in lag.slack.iter().enumerate() {
+        if pool.len() == PAIR_POOL && pool.last().is_some_and(|&w| (g, p) >= w) {
+            continue;
+        }
+        let at = pool.partition_point(|&w| w < (g, p));
+        if pool.len() == PAIR_POOL {
+            pool.pop();
+        }
+        pool.insert(at, (g, p));
+    }
+    let mut best = bound;
+    for (i, &(gi, pi)) in pool.iter().enumerate() {
+        for &(gj, pj) in pool.iter().skip(i.saturating_add(1)) {
+            let lb = lag.base.saturating_add(gi).saturating_add(gj);
+            if best.is_some_and(|b| lb >= b) {
+                continue;
+            }
+            let (lo, hi) = (pi.min(pj), pi.max(pj));
+            let (Some(&a), Some(&b)) = (order.get(lo), order.get(hi)) else { continue };
+            let set = [a, b];
+            if !independent_lines(c, &set) {
+                continue;
+            }
+            if let Some(found) = split_set(c, &set, best)? {
+                best = Some(found.cost);
+            }
+        }
+    }
+    Ok(best.filter(|&b| bound.is_none_or(|x| b < x)))
+}
+
+/// [`lagrange`] over `c`'s nodes in their compiled order.
+#[cfg(test)]
+pub(crate) fn lagrange_by_node(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
+    let fixed: Vec<i128> = c.nodes.iter().map(|n| n.fixed).collect();
+    let mut unit = Vec::new();
+    let mut ub = Vec::new();
+    for n in &c.nodes {
+        for (li, l) in c.lines.iter().enumerate() {
+            let elig = n.elig & bit(li) != 0;
+            unit.push(if elig { n.unit.get(l.sku).copied().unwrap_or(NONE) } else { NONE });
+            ub.push(if elig { n.stock.get(l.sku).copied().unwrap_or(0).min(l.qty) } else { 0 });
+        }
+    }
+    lagrange(c, lam, &fixed, &unit, &ub)
 }
 
 /// How many earlier nodes eligible for its first line each node is compared
@@ -887,7 +1101,7 @@ const DOMINANCE_TRIES: usize = 24;
 /// (perturbed), so the optimum never opens a dominated node without its
 /// dominator.
 #[inline(never)]
-fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
+fn dominators(c: &Compiled, order: &[usize], live: &[bool]) -> Vec<Option<usize>> {
     let mut want: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
     for l in &c.lines {
         if let Some(v) = want.get_mut(l.sku) {
@@ -900,7 +1114,7 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
     // Per line: the nodes eligible for it, in search order.
     let mut by_line: Vec<SmallVec<[usize; 32]>> = vec![SmallVec::new(); c.lines.len()];
     let mut out = Vec::with_capacity(order.len());
-    for &b in order {
+    for (p, &b) in order.iter().enumerate() {
         let Some(nb) = c.nodes.get(b) else {
             out.push(None);
             continue;
@@ -908,7 +1122,10 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
         let (ub, sb) = (nb.unit.as_slice(), nb.stock.as_slice());
         let first = nb.elig.trailing_zeros() as usize;
         let mut found = None;
-        if let Some(list) = by_line.get(first) {
+        // A position that never joins a set needs no dominator (it still
+        // counts as a dominator of later ones, so theirs do not change).
+        let wanted = live.get(p).copied().unwrap_or(true);
+        if let Some(list) = by_line.get(first).filter(|_| wanted) {
             for &a in list.iter().take(DOMINANCE_TRIES) {
                 let Some(&(fa, ea, ca)) = key.get(a) else { continue };
                 if fa >= nb.fixed || ea & nb.elig != nb.elig || ca < nb.cap {
