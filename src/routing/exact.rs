@@ -450,10 +450,21 @@ pub(crate) fn search(
     let n = c.nodes.len();
     let nl = c.lines.len();
     let depth = c.max_ship.min(n).min(usize::try_from(c.demand).unwrap_or(usize::MAX));
+    let pen = c.penalty.unwrap_or(NONE);
     // Per node: the units it could ship of this order and their cost, for
     // the amortised bound and for the search order (most promising first).
     let mut usable: Vec<u64> = Vec::with_capacity(n);
     let mut alone: Vec<i128> = Vec::with_capacity(n);
+    // For the Lagrangian bound, in the same pass: the multipliers (each
+    // line's least amortised unit cost: unit cost plus the node's shipment
+    // cost shared over its usable units, or the penalty), and per (node,
+    // line) the unit cost (NONE where not eligible) and the units the node
+    // could ship of the line alone (its stock of the SKU, at most the
+    // line's quantity).
+    let mut lam: SmallVec<[i128; 16]> = SmallVec::from_elem(pen, nl);
+    let cells = if lagrangian { n.saturating_mul(nl) } else { 0 };
+    let (mut node_fixed, mut node_unit, mut node_ub) =
+        (Vec::with_capacity(n), Vec::with_capacity(cells), Vec::with_capacity(cells));
     // A plain array (at most 64 SKUs: one per line), and the records'
     // small vectors dereferenced once per node, keep this pass tight.
     let mut need_buf = [0u64; MAX_LINES];
@@ -477,8 +488,51 @@ pub(crate) fn search(
                 cost = add(cost, mul(u, q)?)?;
             }
         }
-        usable.push(units.min(node.cap).max(1));
+        let u = units.min(node.cap).max(1);
+        usable.push(u);
         alone.push(cost);
+        if lagrangian {
+            let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
+            node_fixed.push(node.fixed);
+            for ((li, l), m) in c.lines.iter().enumerate().zip(lam.iter_mut()) {
+                if node.elig & bit(li) != 0 {
+                    let cu = unit.get(l.sku).copied().unwrap_or(0);
+                    *m = (*m).min(add(cu, share)?);
+                    node_unit.push(cu);
+                    node_ub.push(stock.get(l.sku).copied().unwrap_or(0).min(l.qty));
+                } else {
+                    node_unit.push(NONE);
+                    node_ub.push(0);
+                }
+            }
+        }
+    }
+    // Seed: the best single node that ships everything alone.
+    if c.max_ship >= 1 {
+        if let Some(a) = best_single(c)? {
+            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
+                best = Some(a);
+            }
+        }
+    }
+    // The Lagrangian bound ([`lagrange`]). A node whose bound reaches the
+    // incumbent, or exceeds the cost of a cheap pair of nodes, is in no
+    // plan the search could return: the rest of the setup and the search
+    // run over the other nodes only (the same optimum; among plans of equal
+    // perturbed cost the search order decides, as ever).
+    let lag = if lagrangian { lagrange(c, &lam, &node_fixed, &node_unit, &node_ub) } else { None };
+    let mut live: Vec<bool> = vec![true; n];
+    if let Some(lag) = &lag {
+        let pair = if c.max_ship >= 2 { pair_by_slack(c, lag, best.as_ref().map(|b| b.cost))? } else { None };
+        let b = best.as_ref().map(|b| b.cost);
+        if b.is_some() || pair.is_some() {
+            for (v, &g) in live.iter_mut().zip(lag.slack.iter()) {
+                *v = lag
+                    .base
+                    .checked_add(g)
+                    .is_none_or(|lb| b.is_none_or(|b| lb < b) && pair.is_none_or(|h| lb <= h));
+            }
+        }
     }
     // Search order: cost per unit the node could ship (integer division; it
     // only orders the search), then index — both independent of input order.
@@ -486,8 +540,9 @@ pub(crate) fn search(
     // cost per unit, far below 2^96; larger keys, if any, tie and fall back
     // to index order), which sorts much faster than (i128, usize) pairs.
     const LOW: u32 = 32;
+    let live_nodes = (0..n).filter(|&k| live.get(k).copied().unwrap_or(true));
     let order: Vec<usize> = if u32::try_from(n).is_ok() {
-        let mut keys: Vec<u128> = (0..n)
+        let mut keys: Vec<u128> = live_nodes
             .map(|k| {
                 let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
                 let per =
@@ -498,7 +553,7 @@ pub(crate) fn search(
         keys.sort_unstable();
         keys.into_iter().map(|v| (v & u128::from(u32::MAX)) as usize).collect()
     } else {
-        let mut order: Vec<(i128, usize)> = (0..n)
+        let mut order: Vec<(i128, usize)> = live_nodes
             .map(|k| {
                 let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
                 (per.unwrap_or(i128::MAX), k)
@@ -507,24 +562,22 @@ pub(crate) fn search(
         order.sort_unstable();
         order.into_iter().map(|(_, k)| k).collect()
     };
+    // From here on, positions are over the live nodes only.
+    let m = order.len();
     // suffix[p * lines + l]: the least of the penalty and the amortised unit
     // cost of line l over the nodes at search positions p.. (NONE if
     // neither), flat for speed. The same
-    // pass lays out, per search position, the node's fixed cost and unit
-    // cost per line (NONE where not eligible) contiguously, so the
-    // search never touches the large node records, and finds every line's
-    // cheapest unit cost for `base`.
+    // pass lays out, per search position, the node's fixed cost, Lagrangian
+    // reduced cost and unit cost per line (NONE where not eligible)
+    // contiguously, so the search never touches the large node records, and
+    // finds every line's cheapest unit cost for `base`.
     // Every entry starts at the penalty, so no second table is needed.
-    let pen = c.penalty.unwrap_or(NONE);
-    let mut suffix: Vec<i128> = vec![pen; n.saturating_add(1).saturating_mul(nl)];
-    let mut pos_fixed: Vec<i128> = vec![0; n];
-    let mut pos_unit: Vec<i128> = vec![NONE; n.saturating_mul(nl)];
-    // Per (search position, line): the units the node could ship of the
-    // line alone (its stock of the SKU, at most the line's quantity), for
-    // the Lagrangian bound.
-    let mut pos_ub: Vec<u64> = vec![0; n.saturating_mul(nl)];
+    let mut suffix: Vec<i128> = vec![pen; m.saturating_add(1).saturating_mul(nl)];
+    let mut pos_fixed: Vec<i128> = vec![0; m];
+    let mut pos_slack: Vec<i128> = vec![0; m];
+    let mut pos_unit: Vec<i128> = vec![NONE; m.saturating_mul(nl)];
     let mut cheapest: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
-    for p in (0..n).rev() {
+    for p in (0..m).rev() {
         let j = order.get(p).copied().unwrap_or(0);
         let (Some(node), at, below) =
             (c.nodes.get(j), p.saturating_mul(nl), p.saturating_add(1).saturating_mul(nl))
@@ -533,6 +586,9 @@ pub(crate) fn search(
         };
         if let Some(f) = pos_fixed.get_mut(p) {
             *f = node.fixed;
+        }
+        if let (Some(g), Some(lag)) = (pos_slack.get_mut(p), &lag) {
+            *g = lag.slack.get(j).copied().unwrap_or(0);
         }
         let u = usable.get(j).copied().unwrap_or(1);
         let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
@@ -544,9 +600,6 @@ pub(crate) fn search(
                 v = v.min(add(unit, share)?);
                 if let Some(slot) = pos_unit.get_mut(at.saturating_add(li)) {
                     *slot = unit;
-                }
-                if let Some(slot) = pos_ub.get_mut(at.saturating_add(li)) {
-                    *slot = node.stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
                 }
                 if let Some(m) = cheapest.get_mut(li) {
                     *m = Some(m.map_or(unit, |m| m.min(unit)));
@@ -568,62 +621,16 @@ pub(crate) fn search(
             base = add(base, mul(u, l.qty)?)?;
         }
     }
-    // Seed: the best single node that ships everything alone.
-    if c.max_ship >= 1 {
-        if let Some(a) = best_single(c)? {
-            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
-                best = Some(a);
-            }
-        }
-    }
-    // The Lagrangian bound with the amortised unit costs (the suffix table's
-    // first row) as multipliers. A position whose bound already reaches the
-    // incumbent never joins a set: every set holding it costs at least the
-    // incumbent, so the search never improves there (the same search, minus
-    // subtrees that could not improve it); its dominator is not even looked
-    // for.
-    let lag = if lagrangian {
-        lagrange(c, suffix.get(..nl).unwrap_or_default(), &pos_fixed, &pos_unit, &pos_ub)
-    } else {
-        None
-    };
-    let mut live: Vec<bool> = vec![true; n];
-    if let Some(lag) = &lag {
-        // A cheap plan to measure the bound against: the best pair among the
-        // positions of least reduced cost. It only removes positions whose
-        // bound is strictly above its cost (so in no optimal plan); the
-        // search still finds its own incumbents.
-        let pair = if c.max_ship >= 2 {
-            pair_by_slack(c, &order, lag, best.as_ref().map(|b| b.cost))?
-        } else {
-            None
-        };
-        let b = best.as_ref().map(|b| b.cost);
-        if b.is_some() || pair.is_some() {
-            for (v, &g) in live.iter_mut().zip(lag.slack.iter()) {
-                *v = lag
-                    .base
-                    .checked_add(g)
-                    .is_none_or(|lb| b.is_none_or(|b| lb < b) && pair.is_none_or(|h| lb <= h));
-            }
-        }
-    }
-    let dominator = dominators(c, &order, &live);
-    let mut free = Vec::with_capacity(n);
+    let dominator = dominators(c, &order);
+    let mut free = Vec::with_capacity(m);
     let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
-    for ((p, d), &v) in dominator.iter().enumerate().zip(live.iter()) {
-        if !v {
-            continue;
-        }
+    for (p, d) in dominator.iter().enumerate() {
         match d.and_then(|a| dominated.get_mut(a)) {
             Some(list) => list.push(p),
             None => free.push(p),
         }
     }
-    let (lag_base, pos_slack) = match lag {
-        Some(l) => (l.base, l.slack),
-        None => (i128::MIN, vec![0; n]),
-    };
+    let lag_base = lag.map_or(i128::MIN, |l| l.base);
     let mut s = Search {
         c,
         order,
@@ -1022,45 +1029,39 @@ pub(crate) fn lagrange(
 /// How many positions of least reduced cost [`pair_by_slack`] pairs up.
 const PAIR_POOL: usize = 8;
 
-/// The least cost of a plan shipping from two of the [`PAIR_POOL`] search
-/// positions of least Lagrangian reduced cost, each pair evaluated exactly
-/// ([`split_set`], in search order) when its lines are independent and its
-/// bound is below `bound`; `None` when no such pair beats `bound`.
+/// The least cost of a plan shipping from two of the [`PAIR_POOL`] nodes of
+/// least Lagrangian reduced cost, each pair evaluated exactly
+/// ([`split_set`]) when its lines are independent and its bound is below
+/// `bound`; `None` when no such pair beats `bound`. Only a cost to measure
+/// bounds against: the plan itself is not used.
 ///
 /// # Complexity
 ///
-/// O(n × `PAIR_POOL`) to pick the positions, then O(l) per pair.
-fn pair_by_slack(
-    c: &Compiled,
-    order: &[usize],
-    lag: &Lagrange,
-    bound: Option<i128>,
-) -> Result<Option<i128>, RoutingError> {
+/// O(n × `PAIR_POOL`) to pick the nodes, then O(l) per pair.
+fn pair_by_slack(c: &Compiled, lag: &Lagrange, bound: Option<i128>) -> Result<Option<i128>, RoutingError> {
     if !(c.items.is_empty() && c.skus.len() == c.lines.len()) {
         return Ok(None);
     }
-    // The PAIR_POOL least (slack, position), ascending.
+    // The PAIR_POOL least (slack, node), ascending.
     let mut pool: SmallVec<[(i128, usize); PAIR_POOL]> = SmallVec::new();
-    for (p, &g) in lag.slack.iter().enumerate() {
-        if pool.len() == PAIR_POOL && pool.last().is_some_and(|&w| (g, p) >= w) {
+    for (k, &g) in lag.slack.iter().enumerate() {
+        if pool.len() == PAIR_POOL && pool.last().is_some_and(|&w| (g, k) >= w) {
             continue;
         }
-        let at = pool.partition_point(|&w| w < (g, p));
+        let at = pool.partition_point(|&w| w < (g, k));
         if pool.len() == PAIR_POOL {
             pool.pop();
         }
-        pool.insert(at, (g, p));
+        pool.insert(at, (g, k));
     }
     let mut best = bound;
-    for (i, &(gi, pi)) in pool.iter().enumerate() {
-        for &(gj, pj) in pool.iter().skip(i.saturating_add(1)) {
+    for (i, &(gi, a)) in pool.iter().enumerate() {
+        for &(gj, b) in pool.iter().skip(i.saturating_add(1)) {
             let lb = lag.base.saturating_add(gi).saturating_add(gj);
-            if best.is_some_and(|b| lb >= b) {
+            if best.is_some_and(|x| lb >= x) {
                 continue;
             }
-            let (lo, hi) = (pi.min(pj), pi.max(pj));
-            let (Some(&a), Some(&b)) = (order.get(lo), order.get(hi)) else { continue };
-            let set = [a, b];
+            let set = [a.min(b), a.max(b)];
             if !independent_lines(c, &set) {
                 continue;
             }
@@ -1101,7 +1102,7 @@ const DOMINANCE_TRIES: usize = 24;
 /// (perturbed), so the optimum never opens a dominated node without its
 /// dominator.
 #[inline(never)]
-fn dominators(c: &Compiled, order: &[usize], live: &[bool]) -> Vec<Option<usize>> {
+fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
     let mut want: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
     for l in &c.lines {
         if let Some(v) = want.get_mut(l.sku) {
@@ -1114,7 +1115,7 @@ fn dominators(c: &Compiled, order: &[usize], live: &[bool]) -> Vec<Option<usize>
     // Per line: the nodes eligible for it, in search order.
     let mut by_line: Vec<SmallVec<[usize; 32]>> = vec![SmallVec::new(); c.lines.len()];
     let mut out = Vec::with_capacity(order.len());
-    for (p, &b) in order.iter().enumerate() {
+    for &b in order {
         let Some(nb) = c.nodes.get(b) else {
             out.push(None);
             continue;
@@ -1122,10 +1123,7 @@ fn dominators(c: &Compiled, order: &[usize], live: &[bool]) -> Vec<Option<usize>
         let (ub, sb) = (nb.unit.as_slice(), nb.stock.as_slice());
         let first = nb.elig.trailing_zeros() as usize;
         let mut found = None;
-        // A position that never joins a set needs no dominator (it still
-        // counts as a dominator of later ones, so theirs do not change).
-        let wanted = live.get(p).copied().unwrap_or(true);
-        if let Some(list) = by_line.get(first).filter(|_| wanted) {
+        if let Some(list) = by_line.get(first) {
             for &a in list.iter().take(DOMINANCE_TRIES) {
                 let Some(&(fa, ea, ca)) = key.get(a) else { continue };
                 if fa >= nb.fixed || ea & nb.elig != nb.elig || ca < nb.cap {
