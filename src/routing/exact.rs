@@ -522,15 +522,19 @@ pub(crate) fn search(
     // perturbed cost the search order decides, as ever).
     let lag = if lagrangian { lagrange(c, &lam, &node_fixed, &node_unit, &node_ub) } else { None };
     let mut live: Vec<bool> = vec![true; n];
+    let mut pair: Option<Assignment> = None;
     if let Some(lag) = &lag {
-        let pair = if c.max_ship >= 2 { pair_by_slack(c, lag, best.as_ref().map(|b| b.cost))? } else { None };
+        if c.max_ship >= 2 {
+            pair = pair_by_slack(c, lag, best.as_ref().map(|b| b.cost))?;
+        }
         let b = best.as_ref().map(|b| b.cost);
-        if b.is_some() || pair.is_some() {
+        let h = pair.as_ref().map(|a| a.cost);
+        if b.is_some() || h.is_some() {
             for (v, &g) in live.iter_mut().zip(lag.slack.iter()) {
                 *v = lag
                     .base
                     .checked_add(g)
-                    .is_none_or(|lb| b.is_none_or(|b| lb < b) && pair.is_none_or(|h| lb <= h));
+                    .is_none_or(|lb| b.is_none_or(|b| lb < b) && h.is_none_or(|h| lb <= h));
             }
         }
     }
@@ -647,6 +651,7 @@ pub(crate) fn search(
         pen,
         pos_fixed,
         pos_unit,
+        limit: pair.as_ref().and_then(|a| a.cost.checked_add(1)),
         lag_base,
         pos_slack,
     };
@@ -654,8 +659,14 @@ pub(crate) fn search(
     s.children(0, 0, 0, &none)?;
     let mut best = s.best;
     if s.gave_up {
-        // The search limit was hit: the plan returned is the better of what
-        // the search found and the greedy set cover's plan.
+        // The search limit was hit: the plan returned is the best of what
+        // the search found, the pair it measured its bounds against, and
+        // the greedy set cover's plan.
+        if let Some(a) = pair {
+            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
+                best = Some(a);
+            }
+        }
         let greedy = super::heuristics::greedy(c)?;
         if let Some(cost) = assignment_cost(c, &greedy)? {
             if best.as_ref().is_none_or(|b| cost < b.cost) {
@@ -692,6 +703,10 @@ struct Search<'a> {
     /// `pos_unit[p * lines + l]`: the unit cost of line l at the node at search
     /// position p, NONE if it is not eligible.
     pos_unit: Vec<i128>,
+    /// One more than the cost of a known plan (the pair of [`pair_by_slack`]):
+    /// sets whose bound is above that cost are not searched, so the search
+    /// finds that plan, or a cheaper one, itself (in its own order).
+    limit: Option<i128>,
     /// The Lagrangian bound on every plan ([`Lagrange::base`]; `i128::MIN`
     /// when it is not used).
     lag_base: i128,
@@ -720,6 +735,15 @@ impl Search<'_> {
 
     fn best_cost(&self) -> Option<i128> {
         self.best.as_ref().map(|b| b.cost)
+    }
+
+    /// What a set's bound must stay below to be searched: the incumbent's
+    /// cost, or [`Self::limit`] when that is lower.
+    fn prune_at(&self) -> Option<i128> {
+        match (self.best_cost(), self.limit) {
+            (Some(b), Some(l)) => Some(b.min(l)),
+            (b, l) => b.or(l),
+        }
     }
 
     /// Lower bound for every set extending `self.set` with nodes from `next` on.
@@ -807,7 +831,7 @@ impl Search<'_> {
             if self.gave_up {
                 return Ok(());
             }
-            let best = self.best_cost().unwrap_or(NONE);
+            let best = self.prune_at().unwrap_or(NONE);
             // The Lagrangian bound of every set holding the set and this child.
             let s2 = slack.saturating_add(self.pos_slack.get(pos).copied().unwrap_or(0));
             if self.lag_base.saturating_add(s2) >= best {
@@ -918,17 +942,17 @@ impl Search<'_> {
         // case of distinct SKUs and no binding caps.
         let (cheap, exact) = self.line_bound(fixed, next)?;
         let Some(cheap) = cheap else { return Ok(()) };
-        if self.best_cost().is_some_and(|b| cheap >= b) {
+        if self.prune_at().is_some_and(|b| cheap >= b) {
             return Ok(());
         }
         let lb = if exact { Some(cheap) } else { self.bound(fixed, next)? };
         let Some(lb) = lb else { return Ok(()) };
-        if self.best_cost().is_some_and(|b| lb >= b) {
+        if self.prune_at().is_some_and(|b| lb >= b) {
             return Ok(());
         }
         // The set itself.
         if self.tick() {
-            let found = eval_set(self.c, &self.set, self.best_cost(), &mut self.budget)?;
+            let found = eval_set(self.c, &self.set, self.prune_at(), &mut self.budget)?;
             if self.budget == 0 {
                 // The set's own search was cut short: what it found is
                 // valid, but the optimum is no longer proven.
@@ -1032,13 +1056,17 @@ const PAIR_POOL: usize = 8;
 /// The least cost of a plan shipping from two of the [`PAIR_POOL`] nodes of
 /// least Lagrangian reduced cost, each pair evaluated exactly
 /// ([`split_set`]) when its lines are independent and its bound is below
-/// `bound`; `None` when no such pair beats `bound`. Only a cost to measure
-/// bounds against: the plan itself is not used.
+/// `bound`; `None` when no such pair beats `bound`. Its cost bounds the
+/// search; the plan itself is returned only when the search limit is hit.
 ///
 /// # Complexity
 ///
 /// O(n × `PAIR_POOL`) to pick the nodes, then O(l) per pair.
-fn pair_by_slack(c: &Compiled, lag: &Lagrange, bound: Option<i128>) -> Result<Option<i128>, RoutingError> {
+fn pair_by_slack(
+    c: &Compiled,
+    lag: &Lagrange,
+    bound: Option<i128>,
+) -> Result<Option<Assignment>, RoutingError> {
     if !(c.items.is_empty() && c.skus.len() == c.lines.len()) {
         return Ok(None);
     }
@@ -1054,23 +1082,24 @@ fn pair_by_slack(c: &Compiled, lag: &Lagrange, bound: Option<i128>) -> Result<Op
         }
         pool.insert(at, (g, k));
     }
-    let mut best = bound;
+    let mut best: Option<Assignment> = None;
     for (i, &(gi, a)) in pool.iter().enumerate() {
         for &(gj, b) in pool.iter().skip(i.saturating_add(1)) {
             let lb = lag.base.saturating_add(gi).saturating_add(gj);
-            if best.is_some_and(|x| lb >= x) {
+            let below = best.as_ref().map(|x| x.cost).or(bound);
+            if below.is_some_and(|x| lb >= x) {
                 continue;
             }
             let set = [a.min(b), a.max(b)];
             if !independent_lines(c, &set) {
                 continue;
             }
-            if let Some(found) = split_set(c, &set, best)? {
-                best = Some(found.cost);
+            if let Some(found) = split_set(c, &set, below)? {
+                best = Some(found);
             }
         }
     }
-    Ok(best.filter(|&b| bound.is_none_or(|x| b < x)))
+    Ok(best)
 }
 
 /// [`lagrange`] over `c`'s nodes in their compiled order.
