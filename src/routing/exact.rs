@@ -635,6 +635,16 @@ pub(crate) fn search(
         }
     }
     let lag_base = lag.map_or(i128::MIN, |l| l.base);
+    let suffix_min = |v: &[i128]| {
+        let mut out = vec![NONE; v.len()];
+        let mut m = NONE;
+        for (slot, &x) in out.iter_mut().zip(v.iter()).rev() {
+            m = m.min(x);
+            *slot = m;
+        }
+        out
+    };
+    let (min_fixed_from, min_slack_from) = (suffix_min(&pos_fixed), suffix_min(&pos_slack));
     let mut s = Search {
         c,
         order,
@@ -650,6 +660,8 @@ pub(crate) fn search(
         outside: suffix,
         pen,
         pos_fixed,
+        min_fixed_from,
+        min_slack_from,
         pos_unit,
         limit: pair.as_ref().and_then(|a| a.cost.checked_add(1)),
         lag_base,
@@ -700,6 +712,12 @@ struct Search<'a> {
     pen: i128,
     /// Per search position: the node's fixed cost.
     pos_fixed: Vec<i128>,
+    /// Per search position p: the least fixed cost at positions p.. (NONE
+    /// past the end).
+    min_fixed_from: Vec<i128>,
+    /// Per search position p: the least of [`Self::pos_slack`] at positions
+    /// p.. (NONE past the end).
+    min_slack_from: Vec<i128>,
     /// `pos_unit[p * lines + l]`: the unit cost of line l at the node at search
     /// position p, NONE if it is not eligible.
     pos_unit: Vec<i128>,
@@ -771,6 +789,18 @@ impl Search<'_> {
     fn children(&mut self, next: usize, fixed: i128, slack: i128, smin: &[i128]) -> Result<(), RoutingError> {
         if self.set.len() >= self.depth {
             return Ok(());
+        }
+        // No child at all when even the least shipment cost, or the least
+        // reduced cost, of the positions left cannot keep a bound below
+        // the incumbent (every child pays one of each).
+        if let Some(best) = self.prune_at() {
+            let f = self.min_fixed_from.get(next).copied().unwrap_or(NONE);
+            let g = self.min_slack_from.get(next).copied().unwrap_or(NONE);
+            if add(fixed, f).and_then(|v| add(v, self.base)).is_ok_and(|lb| lb >= best)
+                || self.lag_base.saturating_add(slack).saturating_add(g) >= best
+            {
+                return Ok(());
+            }
         }
         let c = self.c;
         let more = self.set.len().saturating_add(1) < self.depth;
