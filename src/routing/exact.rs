@@ -4,11 +4,14 @@
 //! # Complexity
 //!
 //! For n candidate nodes and l lines, the search's setup is O(n × l) plus a
-//! sort, O(n log n): one pass for what each node could ship alone, the
-//! search order, dominance (each node against at most `DOMINANCE_TRIES`
-//! earlier ones), the amortised suffix bounds, and the seed (best single
-//! node; the greedy set cover, O(shipments × n × l), runs only when the
-//! visit limit is hit). The search itself is
+//! sort, O(n log n): one pass for what each node could ship alone (and the
+//! Lagrangian multipliers), the Lagrangian reduced cost of every node
+//! ([`lagrange`]), the seed (best single node), a cheap pair among the
+//! nodes of least reduced cost; then, over the nodes whose bound leaves
+//! them in play only, the search order, dominance (each node against at
+//! most `DOMINANCE_TRIES` earlier ones) and the amortised suffix bounds (the
+//! greedy set cover, O(shipments × n × l), runs only when the visit limit
+//! is hit). The search itself is
 //! exponential in the worst case and bounded by the visit limit; per visited
 //! set it costs O(candidates × l) for the children's cheap bounds, where the
 //! candidates are only the undominated positions plus those dominated by a
@@ -396,8 +399,10 @@ pub(crate) struct Outcome {
 /// not exact, and the set's exact evaluation (per line, cheapest first, when
 /// lines split freely and are independent; else whole-item enumeration and a
 /// flow). Lower bounds (linear relaxation of the fixed costs, amortised over
-/// each node's usable capacity) prune almost every set on real orders. The
-/// setup is O(n × lines + n log n) for n candidates (see the module docs).
+/// each node's usable capacity; and a Lagrangian bound, O(1) per child,
+/// which also removes nodes from the search before its setup) prune almost
+/// every set on real orders. The setup is O(n × lines + n log n) for n
+/// candidates (see the module docs).
 pub(crate) fn branch_and_bound(
     c: &Compiled,
     seed: Option<Assignment>,
