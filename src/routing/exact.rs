@@ -468,29 +468,45 @@ pub(crate) fn search(
     // line's quantity).
     let mut lam: SmallVec<[i128; 16]> = SmallVec::from_elem(pen, nl);
     let cells = if lagrangian { n.saturating_mul(nl) } else { 0 };
-    let (mut node_fixed, mut node_unit, mut node_ub) =
-        (Vec::with_capacity(n), Vec::with_capacity(cells), Vec::with_capacity(cells));
-    // A plain array (at most 64 SKUs: one per line), and the records'
-    // small vectors dereferenced once per node, keep this pass tight.
+    let mut node_fixed = Vec::with_capacity(if lagrangian { n } else { 0 });
+    let (mut node_unit, mut node_ub): (Vec<i128>, Vec<u64>) = (vec![NONE; cells], vec![0; cells]);
+    // With one line per SKU (the usual case) a node's lines are visited
+    // through the set bits of its eligibility only; otherwise its units per
+    // SKU are summed first (a plain array: at most 64 SKUs, one per line).
+    let distinct = c.skus.len() == nl;
     let mut need_buf = [0u64; MAX_LINES];
     let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
-    for node in &c.nodes {
-        need.iter_mut().for_each(|v| *v = 0);
-        for (li, l) in c.lines.iter().enumerate() {
-            if node.elig & bit(li) != 0 {
-                if let Some(v) = need.get_mut(l.sku) {
-                    *v = v.saturating_add(l.qty);
-                }
-            }
-        }
+    for (k, node) in c.nodes.iter().enumerate() {
         let mut units = 0u64;
         let mut cost = node.fixed;
         let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
-        for ((&have, &want), &u) in stock.iter().zip(need.iter()).zip(unit.iter()) {
-            let q = want.min(have);
-            if q > 0 {
-                units = units.saturating_add(q);
-                cost = add(cost, mul(u, q)?)?;
+        if distinct {
+            let mut e = node.elig;
+            while e != 0 {
+                let li = e.trailing_zeros() as usize;
+                e &= e.wrapping_sub(1);
+                let Some(l) = c.lines.get(li) else { continue };
+                let q = l.qty.min(stock.get(l.sku).copied().unwrap_or(0));
+                if q > 0 {
+                    units = units.saturating_add(q);
+                    cost = add(cost, mul(unit.get(l.sku).copied().unwrap_or(0), q)?)?;
+                }
+            }
+        } else {
+            need.iter_mut().for_each(|v| *v = 0);
+            for (li, l) in c.lines.iter().enumerate() {
+                if node.elig & bit(li) != 0 {
+                    if let Some(v) = need.get_mut(l.sku) {
+                        *v = v.saturating_add(l.qty);
+                    }
+                }
+            }
+            for ((&have, &want), &u) in stock.iter().zip(need.iter()).zip(unit.iter()) {
+                let q = want.min(have);
+                if q > 0 {
+                    units = units.saturating_add(q);
+                    cost = add(cost, mul(u, q)?)?;
+                }
             }
         }
         let u = units.min(node.cap).max(1);
@@ -499,15 +515,19 @@ pub(crate) fn search(
         if lagrangian {
             let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
             node_fixed.push(node.fixed);
-            for ((li, l), m) in c.lines.iter().enumerate().zip(lam.iter_mut()) {
-                if node.elig & bit(li) != 0 {
-                    let cu = unit.get(l.sku).copied().unwrap_or(0);
-                    *m = (*m).min(add(cu, share)?);
-                    node_unit.push(cu);
-                    node_ub.push(stock.get(l.sku).copied().unwrap_or(0).min(l.qty));
-                } else {
-                    node_unit.push(NONE);
-                    node_ub.push(0);
+            let at = k.saturating_mul(nl);
+            let mut e = node.elig;
+            while e != 0 {
+                let li = e.trailing_zeros() as usize;
+                e &= e.wrapping_sub(1);
+                let (Some(l), Some(m)) = (c.lines.get(li), lam.get_mut(li)) else { continue };
+                let cu = unit.get(l.sku).copied().unwrap_or(0);
+                *m = (*m).min(add(cu, share)?);
+                if let Some(slot) = node_unit.get_mut(at.saturating_add(li)) {
+                    *slot = cu;
+                }
+                if let Some(slot) = node_ub.get_mut(at.saturating_add(li)) {
+                    *slot = stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
                 }
             }
         }
