@@ -4,11 +4,14 @@
 //! # Complexity
 //!
 //! For n candidate nodes and l lines, the search's setup is O(n × l) plus a
-//! sort, O(n log n): one pass for what each node could ship alone, the
-//! search order, dominance (each node against at most `DOMINANCE_TRIES`
-//! earlier ones), the amortised suffix bounds, and the seed (best single
-//! node; the greedy set cover, O(shipments × n × l), runs only when the
-//! visit limit is hit). The search itself is
+//! sort, O(n log n): one pass for what each node could ship alone (and the
+//! Lagrangian multipliers), the Lagrangian reduced cost of every node
+//! ([`lagrange`]), the seed (best single node), a cheap pair among the
+//! nodes of least reduced cost; then, over the nodes whose bound leaves
+//! them in play only, the search order, dominance (each node against at
+//! most `DOMINANCE_TRIES` earlier ones) and the amortised suffix bounds (the
+//! greedy set cover, O(shipments × n × l), runs only when the visit limit
+//! is hit). The search itself is
 //! exponential in the worst case and bounded by the visit limit; per visited
 //! set it costs O(candidates × l) for the children's cheap bounds, where the
 //! candidates are only the undominated positions plus those dominated by a
@@ -396,8 +399,10 @@ pub(crate) struct Outcome {
 /// not exact, and the set's exact evaluation (per line, cheapest first, when
 /// lines split freely and are independent; else whole-item enumeration and a
 /// flow). Lower bounds (linear relaxation of the fixed costs, amortised over
-/// each node's usable capacity) prune almost every set on real orders. The
-/// setup is O(n × lines + n log n) for n candidates (see the module docs).
+/// each node's usable capacity; and a Lagrangian bound, O(1) per child,
+/// which also removes nodes from the search before its setup) prune almost
+/// every set on real orders. The setup is O(n × lines + n log n) for n
+/// candidates (see the module docs).
 pub(crate) fn branch_and_bound(
     c: &Compiled,
     seed: Option<Assignment>,
@@ -415,6 +420,19 @@ pub(crate) fn branch_and_bound_with(
     seed: Option<Assignment>,
     max_visits: u64,
     fast: bool,
+) -> Result<Outcome, RoutingError> {
+    search(c, seed, max_visits, fast, true)
+}
+
+/// [`branch_and_bound_with`], with the Lagrangian bound ([`lagrange`]) used
+/// when `lagrangian` is set (off only to test that it changes nothing but
+/// the work done).
+pub(crate) fn search(
+    c: &Compiled,
+    seed: Option<Assignment>,
+    max_visits: u64,
+    fast: bool,
+    lagrangian: bool,
 ) -> Result<Outcome, RoutingError> {
     let try_fast = fast
         && seed.is_none()
@@ -437,35 +455,113 @@ pub(crate) fn branch_and_bound_with(
     let n = c.nodes.len();
     let nl = c.lines.len();
     let depth = c.max_ship.min(n).min(usize::try_from(c.demand).unwrap_or(usize::MAX));
+    let pen = c.penalty.unwrap_or(NONE);
     // Per node: the units it could ship of this order and their cost, for
     // the amortised bound and for the search order (most promising first).
     let mut usable: Vec<u64> = Vec::with_capacity(n);
     let mut alone: Vec<i128> = Vec::with_capacity(n);
-    // A plain array (at most 64 SKUs: one per line), and the records'
-    // small vectors dereferenced once per node, keep this pass tight.
+    // For the Lagrangian bound, in the same pass: the multipliers (each
+    // line's least amortised unit cost: unit cost plus the node's shipment
+    // cost shared over its usable units, or the penalty), and per (node,
+    // line) the unit cost (NONE where not eligible) and the units the node
+    // could ship of the line alone (its stock of the SKU, at most the
+    // line's quantity).
+    let mut lam: SmallVec<[i128; 16]> = SmallVec::from_elem(pen, nl);
+    let cells = if lagrangian { n.saturating_mul(nl) } else { 0 };
+    let mut node_fixed = Vec::with_capacity(if lagrangian { n } else { 0 });
+    let (mut node_unit, mut node_ub): (Vec<i128>, Vec<u64>) = (vec![NONE; cells], vec![0; cells]);
+    // With one line per SKU (the usual case) a node's lines are visited
+    // through the set bits of its eligibility only; otherwise its units per
+    // SKU are summed first (a plain array: at most 64 SKUs, one per line).
+    let distinct = c.skus.len() == nl;
     let mut need_buf = [0u64; MAX_LINES];
     let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
-    for node in &c.nodes {
-        need.iter_mut().for_each(|v| *v = 0);
-        for (li, l) in c.lines.iter().enumerate() {
-            if node.elig & bit(li) != 0 {
-                if let Some(v) = need.get_mut(l.sku) {
-                    *v = v.saturating_add(l.qty);
-                }
-            }
-        }
+    for (k, node) in c.nodes.iter().enumerate() {
         let mut units = 0u64;
         let mut cost = node.fixed;
         let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
-        for ((&have, &want), &u) in stock.iter().zip(need.iter()).zip(unit.iter()) {
-            let q = want.min(have);
-            if q > 0 {
-                units = units.saturating_add(q);
-                cost = add(cost, mul(u, q)?)?;
+        if distinct {
+            let mut e = node.elig;
+            while e != 0 {
+                let li = e.trailing_zeros() as usize;
+                e &= e.wrapping_sub(1);
+                let Some(l) = c.lines.get(li) else { continue };
+                let q = l.qty.min(stock.get(l.sku).copied().unwrap_or(0));
+                if q > 0 {
+                    units = units.saturating_add(q);
+                    cost = add(cost, mul(unit.get(l.sku).copied().unwrap_or(0), q)?)?;
+                }
+            }
+        } else {
+            need.iter_mut().for_each(|v| *v = 0);
+            for (li, l) in c.lines.iter().enumerate() {
+                if node.elig & bit(li) != 0 {
+                    if let Some(v) = need.get_mut(l.sku) {
+                        *v = v.saturating_add(l.qty);
+                    }
+                }
+            }
+            for ((&have, &want), &u) in stock.iter().zip(need.iter()).zip(unit.iter()) {
+                let q = want.min(have);
+                if q > 0 {
+                    units = units.saturating_add(q);
+                    cost = add(cost, mul(u, q)?)?;
+                }
             }
         }
-        usable.push(units.min(node.cap).max(1));
+        let u = units.min(node.cap).max(1);
+        usable.push(u);
         alone.push(cost);
+        if lagrangian {
+            let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
+            node_fixed.push(node.fixed);
+            let at = k.saturating_mul(nl);
+            let mut e = node.elig;
+            while e != 0 {
+                let li = e.trailing_zeros() as usize;
+                e &= e.wrapping_sub(1);
+                let (Some(l), Some(m)) = (c.lines.get(li), lam.get_mut(li)) else { continue };
+                let cu = unit.get(l.sku).copied().unwrap_or(0);
+                *m = (*m).min(add(cu, share)?);
+                if let Some(slot) = node_unit.get_mut(at.saturating_add(li)) {
+                    *slot = cu;
+                }
+                if let Some(slot) = node_ub.get_mut(at.saturating_add(li)) {
+                    *slot = stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
+                }
+            }
+        }
+    }
+    // Seed: the best single node that ships everything alone.
+    if c.max_ship >= 1 {
+        if let Some(a) = best_single(c)? {
+            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
+                best = Some(a);
+            }
+        }
+    }
+    // The Lagrangian bound ([`lagrange`]). A node whose bound reaches the
+    // incumbent, or exceeds the cost of a cheap pair of nodes, is in no
+    // plan the search could return: the rest of the setup and the search
+    // run over the other nodes only (the same optimum; among plans of equal
+    // perturbed cost the search order decides, as ever).
+    let lag = if lagrangian { lagrange(c, &lam, &node_fixed, &node_unit, &node_ub) } else { None };
+    let mut live: Vec<bool> = vec![true; n];
+    let mut pair: Option<Assignment> = None;
+    if let Some(lag) = &lag {
+        if c.max_ship >= 2 {
+            pair = pair_by_slack(c, lag, best.as_ref().map(|b| b.cost))?;
+        }
+        let b = best.as_ref().map(|b| b.cost);
+        let h = pair.as_ref().map(|a| a.cost);
+        if b.is_some() || h.is_some() {
+            for (v, &g) in live.iter_mut().zip(lag.slack.iter()) {
+                *v = lag
+                    .base
+                    .checked_add(g)
+                    .is_none_or(|lb| b.is_none_or(|b| lb < b) && h.is_none_or(|h| lb <= h));
+            }
+        }
     }
     // Search order: cost per unit the node could ship (integer division; it
     // only orders the search), then index — both independent of input order.
@@ -473,8 +569,9 @@ pub(crate) fn branch_and_bound_with(
     // cost per unit, far below 2^96; larger keys, if any, tie and fall back
     // to index order), which sorts much faster than (i128, usize) pairs.
     const LOW: u32 = 32;
+    let live_nodes = (0..n).filter(|&k| live.get(k).copied().unwrap_or(true));
     let order: Vec<usize> = if u32::try_from(n).is_ok() {
-        let mut keys: Vec<u128> = (0..n)
+        let mut keys: Vec<u128> = live_nodes
             .map(|k| {
                 let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
                 let per =
@@ -485,7 +582,7 @@ pub(crate) fn branch_and_bound_with(
         keys.sort_unstable();
         keys.into_iter().map(|v| (v & u128::from(u32::MAX)) as usize).collect()
     } else {
-        let mut order: Vec<(i128, usize)> = (0..n)
+        let mut order: Vec<(i128, usize)> = live_nodes
             .map(|k| {
                 let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
                 (per.unwrap_or(i128::MAX), k)
@@ -494,29 +591,22 @@ pub(crate) fn branch_and_bound_with(
         order.sort_unstable();
         order.into_iter().map(|(_, k)| k).collect()
     };
-    let dominator = dominators(c, &order);
-    let mut free = Vec::with_capacity(n);
-    let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
-    for (p, d) in dominator.iter().enumerate() {
-        match d.and_then(|a| dominated.get_mut(a)) {
-            Some(list) => list.push(p),
-            None => free.push(p),
-        }
-    }
+    // From here on, positions are over the live nodes only.
+    let m = order.len();
     // suffix[p * lines + l]: the least of the penalty and the amortised unit
     // cost of line l over the nodes at search positions p.. (NONE if
     // neither), flat for speed. The same
-    // pass lays out, per search position, the node's fixed cost and unit
-    // cost per line (NONE where not eligible) contiguously, so the
-    // search never touches the large node records, and finds every line's
-    // cheapest unit cost for `base`.
+    // pass lays out, per search position, the node's fixed cost, Lagrangian
+    // reduced cost and unit cost per line (NONE where not eligible)
+    // contiguously, so the search never touches the large node records, and
+    // finds every line's cheapest unit cost for `base`.
     // Every entry starts at the penalty, so no second table is needed.
-    let pen = c.penalty.unwrap_or(NONE);
-    let mut suffix: Vec<i128> = vec![pen; n.saturating_add(1).saturating_mul(nl)];
-    let mut pos_fixed: Vec<i128> = vec![0; n];
-    let mut pos_unit: Vec<i128> = vec![NONE; n.saturating_mul(nl)];
+    let mut suffix: Vec<i128> = vec![pen; m.saturating_add(1).saturating_mul(nl)];
+    let mut pos_fixed: Vec<i128> = vec![0; m];
+    let mut pos_slack: Vec<i128> = vec![0; m];
+    let mut pos_unit: Vec<i128> = vec![NONE; m.saturating_mul(nl)];
     let mut cheapest: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
-    for p in (0..n).rev() {
+    for p in (0..m).rev() {
         let j = order.get(p).copied().unwrap_or(0);
         let (Some(node), at, below) =
             (c.nodes.get(j), p.saturating_mul(nl), p.saturating_add(1).saturating_mul(nl))
@@ -525,6 +615,9 @@ pub(crate) fn branch_and_bound_with(
         };
         if let Some(f) = pos_fixed.get_mut(p) {
             *f = node.fixed;
+        }
+        if let (Some(g), Some(lag)) = (pos_slack.get_mut(p), &lag) {
+            *g = lag.slack.get(j).copied().unwrap_or(0);
         }
         let u = usable.get(j).copied().unwrap_or(1);
         let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
@@ -557,14 +650,26 @@ pub(crate) fn branch_and_bound_with(
             base = add(base, mul(u, l.qty)?)?;
         }
     }
-    // Seed: the best single node that ships everything alone.
-    if c.max_ship >= 1 {
-        if let Some(a) = best_single(c)? {
-            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
-                best = Some(a);
-            }
+    let dominator = dominators(c, &order);
+    let mut free = Vec::with_capacity(m);
+    let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
+    for (p, d) in dominator.iter().enumerate() {
+        match d.and_then(|a| dominated.get_mut(a)) {
+            Some(list) => list.push(p),
+            None => free.push(p),
         }
     }
+    let lag_base = lag.map_or(i128::MIN, |l| l.base);
+    let suffix_min = |v: &[i128]| {
+        let mut out = vec![NONE; v.len()];
+        let mut m = NONE;
+        for (slot, &x) in out.iter_mut().zip(v.iter()).rev() {
+            m = m.min(x);
+            *slot = m;
+        }
+        out
+    };
+    let (min_fixed_from, min_slack_from) = (suffix_min(&pos_fixed), suffix_min(&pos_slack));
     let mut s = Search {
         c,
         order,
@@ -580,14 +685,25 @@ pub(crate) fn branch_and_bound_with(
         outside: suffix,
         pen,
         pos_fixed,
+        min_fixed_from,
+        min_slack_from,
         pos_unit,
+        limit: pair.as_ref().and_then(|a| a.cost.checked_add(1)),
+        lag_base,
+        pos_slack,
     };
     let none: SmallVec<[i128; 16]> = SmallVec::from_elem(NONE, nl);
-    s.children(0, 0, &none)?;
+    s.children(0, 0, 0, &none)?;
     let mut best = s.best;
     if s.gave_up {
-        // The search limit was hit: the plan returned is the better of what
-        // the search found and the greedy set cover's plan.
+        // The search limit was hit: the plan returned is the best of what
+        // the search found, the pair it measured its bounds against, and
+        // the greedy set cover's plan.
+        if let Some(a) = pair {
+            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
+                best = Some(a);
+            }
+        }
         let greedy = super::heuristics::greedy(c)?;
         if let Some(cost) = assignment_cost(c, &greedy)? {
             if best.as_ref().is_none_or(|b| cost < b.cost) {
@@ -621,9 +737,25 @@ struct Search<'a> {
     pen: i128,
     /// Per search position: the node's fixed cost.
     pos_fixed: Vec<i128>,
+    /// Per search position p: the least fixed cost at positions p.. (NONE
+    /// past the end).
+    min_fixed_from: Vec<i128>,
+    /// Per search position p: the least of [`Self::pos_slack`] at positions
+    /// p.. (NONE past the end).
+    min_slack_from: Vec<i128>,
     /// `pos_unit[p * lines + l]`: the unit cost of line l at the node at search
     /// position p, NONE if it is not eligible.
     pos_unit: Vec<i128>,
+    /// One more than the cost of a known plan (the pair of [`pair_by_slack`]):
+    /// sets whose bound is above that cost are not searched, so the search
+    /// finds that plan, or a cheaper one, itself (in its own order).
+    limit: Option<i128>,
+    /// The Lagrangian bound on every plan ([`Lagrange::base`]; `i128::MIN`
+    /// when it is not used).
+    lag_base: i128,
+    /// Per search position: the node's Lagrangian reduced shipment cost
+    /// ([`Lagrange::slack`]; 0 when the bound is not used).
+    pos_slack: Vec<i128>,
 }
 
 impl Search<'_> {
@@ -648,6 +780,15 @@ impl Search<'_> {
         self.best.as_ref().map(|b| b.cost)
     }
 
+    /// What a set's bound must stay below to be searched: the incumbent's
+    /// cost, or [`Self::limit`] when that is lower.
+    fn prune_at(&self) -> Option<i128> {
+        match (self.best_cost(), self.limit) {
+            (Some(b), Some(l)) => Some(b.min(l)),
+            (b, l) => b.or(l),
+        }
+    }
+
     /// Lower bound for every set extending `self.set` with nodes from `next` on.
     fn bound(&self, fixed: i128, next: usize) -> Result<Option<i128>, RoutingError> {
         let c = self.c;
@@ -670,9 +811,21 @@ impl Search<'_> {
         }
     }
 
-    fn children(&mut self, next: usize, fixed: i128, smin: &[i128]) -> Result<(), RoutingError> {
+    fn children(&mut self, next: usize, fixed: i128, slack: i128, smin: &[i128]) -> Result<(), RoutingError> {
         if self.set.len() >= self.depth {
             return Ok(());
+        }
+        // No child at all when even the least shipment cost, or the least
+        // reduced cost, of the positions left cannot keep a bound below
+        // the incumbent (every child pays one of each).
+        if let Some(best) = self.prune_at() {
+            let f = self.min_fixed_from.get(next).copied().unwrap_or(NONE);
+            let g = self.min_slack_from.get(next).copied().unwrap_or(NONE);
+            if add(fixed, f).and_then(|v| add(v, self.base)).is_ok_and(|lb| lb >= best)
+                || self.lag_base.saturating_add(slack).saturating_add(g) >= best
+            {
+                return Ok(());
+            }
         }
         let c = self.c;
         let more = self.set.len().saturating_add(1) < self.depth;
@@ -733,8 +886,13 @@ impl Search<'_> {
             if self.gave_up {
                 return Ok(());
             }
+            let best = self.prune_at().unwrap_or(NONE);
+            // The Lagrangian bound of every set holding the set and this child.
+            let s2 = slack.saturating_add(self.pos_slack.get(pos).copied().unwrap_or(0));
+            if self.lag_base.saturating_add(s2) >= best {
+                continue;
+            }
             let f2 = add(fixed, self.pos_fixed.get(pos).copied().unwrap_or(0))?;
-            let best = self.best_cost().unwrap_or(NONE);
             if add(f2, self.base).is_ok_and(|lb| lb >= best) {
                 continue;
             }
@@ -776,7 +934,7 @@ impl Search<'_> {
                 return Ok(());
             }
             self.set.push(j);
-            let r = self.visit(f2, after, &child_min);
+            let r = self.visit(f2, s2, after, &child_min);
             self.set.pop();
             r?;
         }
@@ -833,23 +991,23 @@ impl Search<'_> {
         Ok((Some(lb), exact))
     }
 
-    fn visit(&mut self, fixed: i128, next: usize, smin: &[i128]) -> Result<(), RoutingError> {
+    fn visit(&mut self, fixed: i128, slack: i128, next: usize, smin: &[i128]) -> Result<(), RoutingError> {
         // The per-line relaxation first: it prunes without a flow whenever
         // the flow bound would, and is the flow bound itself in the common
         // case of distinct SKUs and no binding caps.
         let (cheap, exact) = self.line_bound(fixed, next)?;
         let Some(cheap) = cheap else { return Ok(()) };
-        if self.best_cost().is_some_and(|b| cheap >= b) {
+        if self.prune_at().is_some_and(|b| cheap >= b) {
             return Ok(());
         }
         let lb = if exact { Some(cheap) } else { self.bound(fixed, next)? };
         let Some(lb) = lb else { return Ok(()) };
-        if self.best_cost().is_some_and(|b| lb >= b) {
+        if self.prune_at().is_some_and(|b| lb >= b) {
             return Ok(());
         }
         // The set itself.
         if self.tick() {
-            let found = eval_set(self.c, &self.set, self.best_cost(), &mut self.budget)?;
+            let found = eval_set(self.c, &self.set, self.prune_at(), &mut self.budget)?;
             if self.budget == 0 {
                 // The set's own search was cut short: what it found is
                 // valid, but the optimum is no longer proven.
@@ -861,7 +1019,7 @@ impl Search<'_> {
                 }
             }
         }
-        self.children(next, fixed, smin)
+        self.children(next, fixed, slack, smin)
     }
 }
 
@@ -872,6 +1030,147 @@ pub(crate) fn div_floor(a: i128, b: u64) -> Option<i128> {
         Ok(x) => x.checked_div(b).map(i128::from),
         Err(_) => a.checked_div(i128::from(b)),
     }
+}
+
+/// A Lagrangian lower bound of the facility-location kind ([`lagrange`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Lagrange {
+    /// `Σ_l λ_l q_l + Σ_l q_l min(0, p − λ_l) + Σ_k min(0, g_k)`: a lower
+    /// bound on the (perturbed) cost of every plan.
+    pub(crate) base: i128,
+    /// Per node (in the order given), `max(0, g_k)`: every plan shipping from
+    /// the nodes of a set S costs at least `base + Σ_{k ∈ S} slack[k]`.
+    pub(crate) slack: Vec<i128>,
+}
+
+/// The Lagrangian bound for multipliers `lam` (a price per unit of each
+/// line), over nodes given as flat rows: shipment cost `fixed[k]`, and per
+/// line `unit[k * lines + l]` (the unit cost, `NONE` when the node is not
+/// eligible) and `ub[k * lines + l]` (the units it could ship of the line
+/// alone: its stock of the SKU, at most the line's quantity).
+///
+/// Why it is a lower bound, for any multipliers: relax "each line's units
+/// are shipped or left unfilled" into the objective with the multipliers,
+/// and relax the plan to fractional units `0 ≤ x_kl ≤ ub_kl × y_k` (stock
+/// shared between lines of a SKU, caps and the shipment limit dropped,
+/// which only lowers the minimum). What remains separates: `Σ_l λ_l q_l`,
+/// each line's unfilled units at `p − λ_l` each (at least
+/// `q_l × min(0, p − λ_l)`; none without a penalty), and each node closed
+/// (0) or open at its reduced cost
+/// `g_k = f_k + Σ_l min(0, c_kl − λ_l) × ub_kl`. A plan opening S costs at
+/// least the relaxation with S open, which is at least `base` plus
+/// `max(0, g_k)` for each node of S. Exact integers throughout. `None` when
+/// a multiplier is `NONE` (a line no node can ship and no penalty), or on
+/// overflow (the bound is then not used).
+///
+/// # Complexity
+///
+/// O(n × l) for n nodes and l lines.
+pub(crate) fn lagrange(
+    c: &Compiled,
+    lam: &[i128],
+    fixed: &[i128],
+    unit: &[i128],
+    ub: &[u64],
+) -> Option<Lagrange> {
+    let nl = c.lines.len();
+    if lam.len() != nl || lam.contains(&NONE) {
+        return None;
+    }
+    let mut base = 0i128;
+    for (l, &v) in c.lines.iter().zip(lam.iter()) {
+        let q = i128::from(l.qty);
+        base = base.checked_add(super::compile::mul128(v, q)?)?;
+        if let Some(p) = c.penalty.filter(|&p| p < v) {
+            base = base.checked_add(super::compile::mul128(p.checked_sub(v)?, q)?)?;
+        }
+    }
+    let mut slack = Vec::with_capacity(fixed.len());
+    for (k, &f) in fixed.iter().enumerate() {
+        let (at, end) = (k.checked_mul(nl)?, k.checked_add(1)?.checked_mul(nl)?);
+        let (units, ubs) = (unit.get(at..end)?, ub.get(at..end)?);
+        let mut g = f;
+        for ((&v, &u), &q) in lam.iter().zip(units.iter()).zip(ubs.iter()) {
+            if u < v && q > 0 {
+                g = g.checked_sub(super::compile::mul128(v.checked_sub(u)?, i128::from(q))?)?;
+            }
+        }
+        if g < 0 {
+            base = base.checked_add(g)?;
+            slack.push(0);
+        } else {
+            slack.push(g);
+        }
+    }
+    Some(Lagrange { base, slack })
+}
+
+/// How many positions of least reduced cost [`pair_by_slack`] pairs up.
+const PAIR_POOL: usize = 8;
+
+/// The least cost of a plan shipping from two of the [`PAIR_POOL`] nodes of
+/// least Lagrangian reduced cost, each pair evaluated exactly
+/// ([`split_set`]) when its lines are independent and its bound is below
+/// `bound`; `None` when no such pair beats `bound`. Its cost bounds the
+/// search; the plan itself is returned only when the search limit is hit.
+///
+/// # Complexity
+///
+/// O(n × `PAIR_POOL`) to pick the nodes, then O(l) per pair.
+fn pair_by_slack(
+    c: &Compiled,
+    lag: &Lagrange,
+    bound: Option<i128>,
+) -> Result<Option<Assignment>, RoutingError> {
+    if !(c.items.is_empty() && c.skus.len() == c.lines.len()) {
+        return Ok(None);
+    }
+    // The PAIR_POOL least (slack, node), ascending.
+    let mut pool: SmallVec<[(i128, usize); PAIR_POOL]> = SmallVec::new();
+    for (k, &g) in lag.slack.iter().enumerate() {
+        if pool.len() == PAIR_POOL && pool.last().is_some_and(|&w| (g, k) >= w) {
+            continue;
+        }
+        let at = pool.partition_point(|&w| w < (g, k));
+        if pool.len() == PAIR_POOL {
+            pool.pop();
+        }
+        pool.insert(at, (g, k));
+    }
+    let mut best: Option<Assignment> = None;
+    for (i, &(gi, a)) in pool.iter().enumerate() {
+        for &(gj, b) in pool.iter().skip(i.saturating_add(1)) {
+            let lb = lag.base.saturating_add(gi).saturating_add(gj);
+            let below = best.as_ref().map(|x| x.cost).or(bound);
+            if below.is_some_and(|x| lb >= x) {
+                continue;
+            }
+            let set = [a.min(b), a.max(b)];
+            if !independent_lines(c, &set) {
+                continue;
+            }
+            if let Some(found) = split_set(c, &set, below)? {
+                best = Some(found);
+            }
+        }
+    }
+    Ok(best)
+}
+
+/// [`lagrange`] over `c`'s nodes in their compiled order.
+#[cfg(test)]
+pub(crate) fn lagrange_by_node(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
+    let fixed: Vec<i128> = c.nodes.iter().map(|n| n.fixed).collect();
+    let mut unit = Vec::new();
+    let mut ub = Vec::new();
+    for n in &c.nodes {
+        for (li, l) in c.lines.iter().enumerate() {
+            let elig = n.elig & bit(li) != 0;
+            unit.push(if elig { n.unit.get(l.sku).copied().unwrap_or(NONE) } else { NONE });
+            ub.push(if elig { n.stock.get(l.sku).copied().unwrap_or(0).min(l.qty) } else { 0 });
+        }
+    }
+    lagrange(c, lam, &fixed, &unit, &ub)
 }
 
 /// How many earlier nodes eligible for its first line each node is compared

@@ -775,10 +775,20 @@ impl RoutingNetwork {
             node.cap = cap;
             node.elig = elig;
             node.unit.clear();
-            for &sku in &c.skus {
-                let u = mul128(self.unit_at(k, sku), factor).and_then(|v| mul128(v, m)).ok_or_else(ovf)?;
+            if self.unit_scaled.is_empty() {
+                // No per-(node, SKU) overrides: one unit cost for every SKU.
+                let u = mul128(self.unit.get(k).copied().unwrap_or(0), factor)
+                    .and_then(|v| mul128(v, m))
+                    .ok_or_else(ovf)?;
                 biggest = biggest.max(u);
-                node.unit.push(u);
+                node.unit.resize(c.skus.len(), u);
+            } else {
+                for &sku in &c.skus {
+                    let u =
+                        mul128(self.unit_at(k, sku), factor).and_then(|v| mul128(v, m)).ok_or_else(ovf)?;
+                    biggest = biggest.max(u);
+                    node.unit.push(u);
+                }
             }
             node.stock.clear();
             node.stock.extend_from_slice(row);

@@ -96,6 +96,158 @@ fn mul128_matches_checked_mul() {
     }
 }
 
+/// A random instance for the Lagrangian-bound tests: every rule the search
+/// meets (caps, windows, capabilities, groups, whole lines, shared SKUs,
+/// penalties, shipment limits), few distinct costs so ties are common.
+fn lagrange_instance(rng: &mut Mix) -> (RoutingProblem, StockTable) {
+    let ships = ["0", "5", "6", "7.5", "9"];
+    let units = ["0", "0.5", "1", "1.25", "2"];
+    let big = rng.below(4) == 0;
+    let n = 1 + rng.below(if big { 20 } else { 10 }) as u32;
+    let nl = 1 + rng.below(6) as u32;
+    let skus = 1 + rng.below(u64::from(nl)) as u32;
+    let mut nodes = Vec::new();
+    let mut stock = StockTable::new();
+    for i in 0..n {
+        let mut nd = node(i * 5 + 2, ships[rng.below(5) as usize], units[rng.below(5) as usize]);
+        if rng.below(6) == 0 {
+            nd = nd.with_max_units(Qty::new(1 + rng.below(8)));
+        }
+        if rng.below(6) == 0 {
+            nd = nd.with_transit_days(rng.below(5) as u32);
+        }
+        if rng.below(5) == 0 {
+            nd = nd.with_capabilities(crate::model::Capabilities::from_tags(["cold"]).unwrap());
+        }
+        for s in 0..skus {
+            if rng.below(100) < 50 {
+                stock.set(NodeId::new(i * 5 + 2), Sku::new(s), Qty::new(1 + rng.below(6))).unwrap();
+            }
+        }
+        nodes.push(nd);
+    }
+    let mut lines = Vec::new();
+    for l in 0..nl {
+        let sku = Sku::new(rng.below(u64::from(skus)) as u32);
+        let mut line = OrderLine::new(LineId::new(30 - l), sku, Qty::new(1 + rng.below(4)));
+        if rng.below(6) == 0 {
+            line = line.with_requires(crate::model::Capabilities::from_tags(["cold"]).unwrap());
+        }
+        if rng.below(7) == 0 {
+            line = line.with_group(GroupId::new(rng.below(2) as u32));
+        }
+        lines.push(line);
+    }
+    let penalty = match rng.below(3) {
+        0 => None,
+        1 => Some("3".parse().unwrap()),
+        _ => Some("25".parse().unwrap()),
+    };
+    let max_ship = match rng.below(5) {
+        0 => Some(1),
+        1 => Some(2),
+        _ => None,
+    };
+    let rules =
+        Rules::new().unfilled_unit_penalty(penalty).max_shipments(max_ship).split_lines(rng.below(5) != 0);
+    let mut p = RoutingProblem::new(nodes, lines).with_rules(rules);
+    if rng.below(6) == 0 {
+        p = p.with_deliver_within_days(Some(rng.below(4) as u32));
+    }
+    (p, stock)
+}
+
+/// The Lagrangian bound never exceeds the cost of a plan shipping from the
+/// nodes it is charged for, for any multipliers (cheapest unit costs, the
+/// penalty, random ones — large ones make reduced costs negative): checked
+/// against the optimum and against the best plan of random node sets.
+#[test]
+fn lagrangian_bound_never_overestimates() {
+    use super::compile::compile;
+    use super::exact::{NONE, eval_set, lagrange_by_node, search};
+    let mut rng = Mix(0x1A6_0001);
+    let mut checked = 0usize;
+    for _ in 0..scaled_cases(1500) {
+        let (p, stock) = lagrange_instance(&mut rng);
+        let c = compile(&p, &stock, None).unwrap();
+        let top = c.nodes.iter().flat_map(|n| n.unit.iter().copied()).chain(c.penalty).max().unwrap_or(0);
+        let top = top.saturating_add(c.nodes.iter().map(|n| n.fixed).max().unwrap_or(0)).max(1);
+        let bound_of = |lam: &[i128], allocs: &[super::exact::Alloc]| {
+            let lag = lagrange_by_node(&c, lam)?;
+            let mut open: Vec<usize> = allocs.iter().map(|a| a.node).collect();
+            open.sort_unstable();
+            open.dedup();
+            Some(open.iter().fold(lag.base, |b, &k| b + lag.slack[k]))
+        };
+        let mut plans = Vec::new();
+        if let Some(a) = search(&c, None, u64::MAX, false, false).unwrap().best {
+            plans.push(a);
+        }
+        for _ in 0..3 {
+            let set: Vec<usize> = (0..c.nodes.len()).filter(|_| rng.below(2) == 0).collect();
+            let mut budget = u64::MAX;
+            if let Some(a) = eval_set(&c, &set, None, &mut budget).unwrap() {
+                plans.push(a);
+            }
+        }
+        for round in 0..4 {
+            let lam: Vec<i128> = c
+                .lines
+                .iter()
+                .map(|l| match round {
+                    0 => c
+                        .nodes
+                        .iter()
+                        .filter(|n| n.stock.get(l.sku).is_some_and(|&s| s > 0))
+                        .map(|n| n.unit[l.sku])
+                        .min()
+                        .or(c.penalty)
+                        .unwrap_or(NONE),
+                    1 => c.penalty.unwrap_or(top),
+                    _ => (rng.next() % (2 * top as u64)) as i128,
+                })
+                .collect();
+            for a in &plans {
+                if let Some(lb) = bound_of(&lam, &a.allocs) {
+                    assert!(lb <= a.cost, "bound {lb} above a plan of cost {}: {p:?}", a.cost);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 5_000, "only {checked} bounds checked");
+}
+
+/// The search with the Lagrangian bound (the pruning, the positions it
+/// removes, the pair it measures them against) returns exactly what it
+/// returns without: cost, allocation, status.
+#[test]
+fn lagrangian_pruning_changes_nothing_but_the_work() {
+    use super::compile::compile;
+    use super::exact::search;
+    let mut rng = Mix(0x1A6_0002);
+    let (mut fewer, mut total) = (0usize, 0usize);
+    for _ in 0..scaled_cases(1500) {
+        let (p, stock) = lagrange_instance(&mut rng);
+        let c = compile(&p, &stock, None).unwrap();
+        let max = if rng.below(8) == 0 { 1 + rng.below(20) } else { RouteOptions::DEFAULT_MAX_NODE_SETS };
+        let with = search(&c, None, max, false, true).unwrap();
+        let without = search(&c, None, max, false, false).unwrap();
+        if without.complete {
+            assert!(with.complete, "{p:?}");
+            assert_eq!(with.best.as_ref().map(|a| a.cost), without.best.as_ref().map(|a| a.cost), "{p:?}");
+            assert_eq!(with.best.map(|a| a.allocs), without.best.map(|a| a.allocs), "{p:?}");
+        } else {
+            // A limit hit without the bound may be met with it; never the reverse.
+            assert!(with.best.is_some() || without.best.is_none(), "{p:?}");
+        }
+        fewer += usize::from(with.visits < without.visits);
+        total += 1;
+    }
+    eprintln!("fewer sets visited on {fewer} of {total}");
+    assert!(fewer * 40 >= total, "the bound pruned on only {fewer} of {total}");
+}
+
 /// A small seeded generator (SplitMix64) for the fast-path test.
 struct Mix(u64);
 
