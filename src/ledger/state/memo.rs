@@ -76,21 +76,13 @@ impl Slots {
         Self { raw, off, len: n }
     }
 
-    /// The slots themselves, then up to seven slots of padding (callers
-    /// mask positions with `len() - 1`).
-    #[inline]
-    fn padded(&self) -> &[u64] {
-        self.raw.get(self.off..).unwrap_or_default()
-    }
-
     /// The slots themselves.
-    #[inline]
     fn view(&self) -> &[u64] {
-        self.padded().get(..self.len).unwrap_or_default()
+        let end = self.off.saturating_add(self.len);
+        self.raw.get(self.off..end).unwrap_or_default()
     }
 
     /// The slots themselves, to change.
-    #[inline]
     fn view_mut(&mut self) -> &mut [u64] {
         let end = self.off.saturating_add(self.len);
         self.raw.get_mut(self.off..end).unwrap_or_default()
@@ -101,14 +93,34 @@ impl Slots {
         self.len
     }
 
+    /// Slot `pos` modulo `len()` (a power of two), for the probe loops:
+    /// one add and one bounds check.
+    #[inline]
+    fn at(&self, pos: usize) -> Option<u64> {
+        self.raw.get(self.off.wrapping_add(pos & self.len.wrapping_sub(1))).copied()
+    }
+
+    /// As [`Slots::at`], to change.
+    #[inline]
+    fn at_mut(&mut self, pos: usize) -> Option<&mut u64> {
+        self.raw.get_mut(self.off.wrapping_add(pos & self.len.wrapping_sub(1)))
+    }
+
+    /// Slot `pos` (`pos < len()`, else `None`).
     #[inline]
     fn get(&self, pos: usize) -> Option<u64> {
-        self.view().get(pos).copied()
+        if pos >= self.len {
+            return None;
+        }
+        self.raw.get(self.off.wrapping_add(pos)).copied()
     }
 
     #[inline]
     fn get_mut(&mut self, pos: usize) -> Option<&mut u64> {
-        self.view_mut().get_mut(pos)
+        if pos >= self.len {
+            return None;
+        }
+        self.raw.get_mut(self.off.wrapping_add(pos))
     }
 
     /// Sets slot `pos` to record `index` with tag `tag`.
@@ -250,11 +262,11 @@ fn key(hasher: IdHashBuilder, id: EntryId) -> Key {
 /// Puts record `index` (key `k`) into the first free slot of its probe run.
 #[inline]
 fn place(slots: &mut Slots, k: Key, index: usize) {
-    let v = slots.view_mut();
-    let mask = v.len().wrapping_sub(1);
+    let n = slots.len();
+    let mask = n.wrapping_sub(1);
     let mut pos = k.home & mask;
-    for _ in 0..v.len() {
-        if let Some(s) = v.get_mut(pos) {
+    for _ in 0..n {
+        if let Some(s) = slots.at_mut(pos) {
             if *s == EMPTY {
                 *s = k.tag | ((index as u64).wrapping_add(1) & INDEX_MASK);
                 return;
@@ -307,12 +319,11 @@ impl Memos {
     /// would go (`usize::MAX` if the index has no slots).
     #[inline]
     fn lookup(&self, k: Key, id: EntryId) -> Result<usize, usize> {
-        let v = self.slots.padded();
         let n = self.slots.len();
         let mask = n.wrapping_sub(1);
         let mut pos = k.home & mask;
         for _ in 0..n {
-            let Some(&s) = v.get(pos) else { break };
+            let Some(s) = self.slots.at(pos) else { break };
             if s == EMPTY {
                 return Err(pos);
             }
