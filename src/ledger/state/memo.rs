@@ -54,73 +54,58 @@ const LINE_BYTES: usize = 64;
 /// Where the id's low bits go in its tag (the tag's lowest bits).
 const TAG_SHIFT: u32 = 48;
 
-/// The index slots: a power of two of them (or none), the first one at a
-/// 64-byte boundary, so that each group's eight slots are one cache line.
+/// The index slots: a power of two of them (or none).
 ///
-/// Stored flat in a vector seven slots longer than needed, from the first
-/// element at a 64-byte boundary (`off`); a clone re-aligns its own copy.
+/// Groups must fall on 64-byte cache lines, but the allocator aligns the
+/// vector only to 16 bytes. So the slots stay where they are and the homes
+/// move instead: `shift` (0–7) is the first slot at a 64-byte boundary, and
+/// every home is offset by it (see [`key`]), so each group's eight slots
+/// are one cache line and the probe loops pay nothing for the alignment. A
+/// clone, whose vector lands elsewhere, copies the slots rotated by the
+/// difference of the two shifts — linear probing only depends on positions
+/// relative to the homes, so the rotated table is the same table.
 #[derive(Default)]
 struct Slots {
     raw: Vec<u64>,
-    off: usize,
-    len: usize,
+    shift: usize,
 }
 
 impl Slots {
     /// `n` empty slots (`n` a power of two, at least [`GROUP`]).
     fn new(n: usize) -> Self {
-        let raw = vec![EMPTY; n.saturating_add(GROUP - 1)];
+        let raw = vec![EMPTY; n];
         // `align_offset` may decline (usize::MAX); then stay unaligned.
-        let off = raw.as_ptr().align_offset(LINE_BYTES);
-        let off = if off < GROUP { off } else { 0 };
-        Self { raw, off, len: n }
-    }
-
-    /// The slots themselves.
-    fn view(&self) -> &[u64] {
-        let end = self.off.saturating_add(self.len);
-        self.raw.get(self.off..end).unwrap_or_default()
-    }
-
-    /// The slots themselves, to change.
-    fn view_mut(&mut self) -> &mut [u64] {
-        let end = self.off.saturating_add(self.len);
-        self.raw.get_mut(self.off..end).unwrap_or_default()
+        let shift = raw.as_ptr().align_offset(LINE_BYTES);
+        Self { raw, shift: if shift < GROUP { shift } else { 0 } }
     }
 
     #[inline]
     fn len(&self) -> usize {
-        self.len
+        self.raw.len()
     }
 
-    /// Slot `pos` modulo `len()` (a power of two), for the probe loops:
-    /// one add and one bounds check.
+    /// Slot `pos` modulo `len()` (a power of two), for the probe loops.
     #[inline]
     fn at(&self, pos: usize) -> Option<u64> {
-        self.raw.get(self.off.wrapping_add(pos & self.len.wrapping_sub(1))).copied()
+        self.raw.get(pos & self.raw.len().wrapping_sub(1)).copied()
     }
 
     /// As [`Slots::at`], to change.
     #[inline]
     fn at_mut(&mut self, pos: usize) -> Option<&mut u64> {
-        self.raw.get_mut(self.off.wrapping_add(pos & self.len.wrapping_sub(1)))
+        let mask = self.raw.len().wrapping_sub(1);
+        self.raw.get_mut(pos & mask)
     }
 
     /// Slot `pos` (`pos < len()`, else `None`).
     #[inline]
     fn get(&self, pos: usize) -> Option<u64> {
-        if pos >= self.len {
-            return None;
-        }
-        self.raw.get(self.off.wrapping_add(pos)).copied()
+        self.raw.get(pos).copied()
     }
 
     #[inline]
     fn get_mut(&mut self, pos: usize) -> Option<&mut u64> {
-        if pos >= self.len {
-            return None;
-        }
-        self.raw.get_mut(self.off.wrapping_add(pos))
+        self.raw.get_mut(pos)
     }
 
     /// Sets slot `pos` to record `index` with tag `tag`.
@@ -131,25 +116,51 @@ impl Slots {
         }
     }
 
-    /// Every slot, in order.
+    /// The slots from the first one at a line boundary on, cyclically: the
+    /// same sequence for a table and its clones.
+    fn logical(&self) -> impl Iterator<Item = u64> + '_ {
+        let (tail, head) = self.raw.split_at(self.shift.min(self.raw.len()));
+        head.iter().chain(tail).copied()
+    }
+
+    /// The slots themselves (physical order).
+    #[cfg(test)]
+    fn view(&self) -> &[u64] {
+        &self.raw
+    }
+
+    /// Every slot, in physical order.
     #[cfg(test)]
     fn iter(&self) -> impl Iterator<Item = u64> + '_ {
-        self.view().iter().copied()
+        self.raw.iter().copied()
+    }
+
+    /// The cache line (counted from the first aligned slot) of slot `pos`.
+    #[cfg(test)]
+    fn line_of(&self, pos: usize) -> usize {
+        (pos.wrapping_sub(self.shift) & self.raw.len().wrapping_sub(1)) / GROUP
     }
 }
 
 impl Clone for Slots {
     fn clone(&self) -> Self {
-        let mut c = Self::new(self.len);
-        c.view_mut().copy_from_slice(self.view());
+        let mut c = Self::new(self.len());
+        // Slot p of `self` is slot p + (c.shift - self.shift) of the clone.
+        let mask = self.len().wrapping_sub(1);
+        let d = c.shift.wrapping_sub(self.shift) & mask;
+        for (p, s) in self.raw.iter().enumerate() {
+            if let Some(t) = c.raw.get_mut(p.wrapping_add(d) & mask) {
+                *t = *s;
+            }
+        }
         c
     }
 }
 
-/// The slots in order (not the padding).
+/// The slots from the first aligned one on (so a clone prints the same).
 impl core::fmt::Debug for Slots {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_list().entries(self.view()).finish()
+        f.debug_list().entries(self.logical()).finish()
     }
 }
 
@@ -212,7 +223,7 @@ const fn bits_ms(b: u64) -> Timestamp {
 }
 
 /// The idempotency table; see the module docs.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(super) struct Memos {
     records: Vec<Rec>,
     extra: Vec<EventKind>,
@@ -233,6 +244,22 @@ pub(super) struct Memos {
     hasher: IdHashBuilder,
 }
 
+/// A clone's slots may be rotated (see [`Slots`]), so the `vacant` slot of
+/// the original would point elsewhere: the clone starts without one.
+impl Clone for Memos {
+    fn clone(&self) -> Self {
+        Self {
+            records: self.records.clone(),
+            extra: self.extra.clone(),
+            slots: self.slots.clone(),
+            grow_at: self.grow_at,
+            recent: self.recent,
+            vacant: None,
+            hasher: self.hasher,
+        }
+    }
+}
+
 /// Everything but the `recent` and `vacant` lookup caches, which are not state: a batch
 /// rolled back leaves the same `Debug` output as before it.
 impl core::fmt::Debug for Memos {
@@ -248,13 +275,13 @@ impl core::fmt::Debug for Memos {
 
 /// The index key of `id` under `hasher`; see the module docs.
 #[inline]
-fn key(hasher: IdHashBuilder, id: EntryId) -> Key {
+fn key(hasher: IdHashBuilder, shift: usize, id: EntryId) -> Key {
     let v = id.get();
     // The group's ids differ only in the low bits, so this is the group.
     let h = hasher.hash_u128(v & !((GROUP - 1) as u128));
     let low = (v as usize) & (GROUP - 1);
     Key {
-        home: ((h as usize) & !(GROUP - 1)) | low,
+        home: (((h as usize) & !(GROUP - 1)) | low).wrapping_add(shift),
         tag: (h ^ (low as u64).wrapping_shl(TAG_SHIFT)) & !INDEX_MASK,
     }
 }
@@ -291,7 +318,7 @@ impl Memos {
 
     #[inline]
     fn key(&self, id: EntryId) -> Key {
-        key(self.hasher, id)
+        key(self.hasher, self.slots.shift, id)
     }
 
     /// The record index of `id`, if remembered.
@@ -348,9 +375,9 @@ impl Memos {
         let (mut n, mut lines, mut last) = (0_usize, 0_usize, usize::MAX);
         for _ in 0..self.slots.len() {
             n = n.wrapping_add(1);
-            if pos / GROUP != last {
+            if self.slots.line_of(pos) != last {
                 lines = lines.wrapping_add(1);
-                last = pos / GROUP;
+                last = self.slots.line_of(pos);
             }
             let s = self.slots.get(pos).unwrap_or(EMPTY);
             if s == EMPTY
@@ -398,8 +425,9 @@ impl Memos {
         let cap = need.max(16).checked_next_power_of_two().unwrap_or(need);
         self.vacant = None;
         let mut slots = Slots::new(cap);
+        let shift = slots.shift;
         for (i, r) in self.records.iter().enumerate() {
-            place(&mut slots, key(self.hasher, r.id), i);
+            place(&mut slots, key(self.hasher, shift, r.id), i);
         }
         self.slots = slots;
         self.grow_at = (cap / 4).saturating_mul(3);
