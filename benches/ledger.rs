@@ -10,7 +10,7 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, Throughput};
 use omniroute::{Command, CommandKind, Qty, Timestamp};
 
-use crate::stream::{Grid, id};
+use crate::stream::{Grid, Ids, id};
 
 const GRID: Grid = Grid { nodes: 100, skus: 1_000 };
 
@@ -48,6 +48,27 @@ pub fn benches(c: &mut Criterion) {
                 },
                 |mut l| {
                     for cmd in &cmds {
+                        black_box(l.apply(black_box(cmd), now).unwrap());
+                    }
+                    assert_eq!(l.entry_count() as u64, n + PREPARED_ENTRIES);
+                    l
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        // The same with UUIDv4-like entry ids (seeded): no locality between
+        // consecutive ids in the idempotency index.
+        let random_cmds = GRID.mixed_with(n, Ids::Random);
+        let random_base = GRID.prepared_with(Ids::Random);
+        g.bench_function(format!("reserve_commit_receive_presized_random_ids/{n}"), |b| {
+            b.iter_batched(
+                || {
+                    let mut l = random_base.clone();
+                    l.reserve_entries(n as usize);
+                    l
+                },
+                |mut l| {
+                    for cmd in &random_cmds {
                         black_box(l.apply(black_box(cmd), now).unwrap());
                     }
                     assert_eq!(l.entry_count() as u64, n + PREPARED_ENTRIES);

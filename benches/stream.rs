@@ -12,6 +12,42 @@ pub fn id(n: u64) -> EntryId {
     EntryId::new(u128::from(n) + 1).unwrap()
 }
 
+/// A UUIDv4-like entry id for `n`: 122 pseudo-random bits (a seeded,
+/// invertible mix of `n`, so distinct `n` give distinct ids) with the
+/// version and variant bits of a UUIDv4 (so never zero).
+pub fn random_id(n: u64) -> EntryId {
+    fn mix(mut z: u64) -> u64 {
+        // The splitmix64 finaliser (Steele, Lea & Flood 2014): a bijection on u64.
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    let hi = mix(n.wrapping_add(0x5EED));
+    let lo = mix(n ^ 0xA5A5_A5A5_A5A5_A5A5);
+    let v = (u128::from(hi) << 64) | u128::from(lo);
+    let v = (v & !(0xF << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+    EntryId::new(v).unwrap()
+}
+
+/// How a stream numbers its entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ids {
+    /// From a sequence, as many hosts do: [`id`].
+    Sequential,
+    /// UUIDv4-like, seeded: [`random_id`].
+    Random,
+}
+
+impl Ids {
+    /// The `n`-th entry id of this numbering.
+    pub fn id(self, n: u64) -> EntryId {
+        match self {
+            Ids::Sequential => id(n),
+            Ids::Random => random_id(n),
+        }
+    }
+}
+
 /// A grid of `nodes × skus` positions.
 #[derive(Debug, Clone, Copy)]
 pub struct Grid {
@@ -30,6 +66,12 @@ impl Grid {
     /// timed commands measure steady-state work, not first-touch growth).
     /// Entry ids from 2^40, clear of the stream's.
     pub fn prepared(&self) -> Ledger {
+        self.prepared_with(Ids::Sequential)
+    }
+
+    /// As [`Grid::prepared`], numbering the entries with `ids`.
+    pub fn prepared_with(&self, ids: Ids) -> Ledger {
+        let id = |n| ids.id(n);
         let mut l = Ledger::new();
         let t = Timestamp::EPOCH;
         let register = CommandKind::Register { nodes: self.nodes, skus: self.skus };
@@ -57,6 +99,12 @@ impl Grid {
     /// `n` commands: receive → reserve → commit triples on scattered
     /// positions, entry ids from 1.
     pub fn mixed(&self, n: u64) -> Vec<Command> {
+        self.mixed_with(n, Ids::Sequential)
+    }
+
+    /// As [`Grid::mixed`], numbering the entries with `ids`.
+    pub fn mixed_with(&self, n: u64, ids: Ids) -> Vec<Command> {
+        let id = |n| ids.id(n);
         let mut v = Vec::with_capacity(n as usize);
         let mut i = 0;
         while (v.len() as u64) < n {

@@ -442,8 +442,8 @@ impl Ledger {
     }
 
     #[inline]
-    fn seen(&self, cmd: &Command) -> Option<Result<Outcome, LedgerError>> {
-        let i = self.memo.find(cmd.entry)?;
+    fn seen(&mut self, cmd: &Command) -> Option<Result<Outcome, LedgerError>> {
+        let i = self.memo.find_for_push(cmd.entry)?;
         Some(self.seen_again(cmd, i))
     }
 
@@ -608,7 +608,7 @@ impl Ledger {
     }
 
     fn replay_one(&mut self, ev: &Event) -> bool {
-        if self.memo.find(ev.entry).is_some() || self.check_time(ev.at).is_err() {
+        if self.memo.find_for_push(ev.entry).is_some() || self.check_time(ev.at).is_err() {
             return false;
         }
         let cmd = Command::new(ev.entry, ev.command());
