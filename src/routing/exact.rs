@@ -467,16 +467,13 @@ pub(crate) fn search(
     // could ship of the line alone (its stock of the SKU, at most the
     // line's quantity).
     let mut lam: SmallVec<[i128; 16]> = SmallVec::from_elem(pen, nl);
-    let cells = if lagrangian { n.saturating_mul(nl) } else { 0 };
-    let mut node_fixed = Vec::with_capacity(if lagrangian { n } else { 0 });
-    let (mut node_unit, mut node_ub): (Vec<i128>, Vec<u64>) = (vec![NONE; cells], vec![0; cells]);
     // With one line per SKU (the usual case) a node's lines are visited
     // through the set bits of its eligibility only; otherwise its units per
     // SKU are summed first (a plain array: at most 64 SKUs, one per line).
     let distinct = c.skus.len() == nl;
     let mut need_buf = [0u64; MAX_LINES];
     let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
-    for (k, node) in c.nodes.iter().enumerate() {
+    for node in &c.nodes {
         let mut units = 0u64;
         let mut cost = node.fixed;
         let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
@@ -514,8 +511,6 @@ pub(crate) fn search(
         alone.push(cost);
         if lagrangian {
             let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
-            node_fixed.push(node.fixed);
-            let at = k.saturating_mul(nl);
             let mut e = node.elig;
             while e != 0 {
                 let li = e.trailing_zeros() as usize;
@@ -523,12 +518,6 @@ pub(crate) fn search(
                 let (Some(l), Some(m)) = (c.lines.get(li), lam.get_mut(li)) else { continue };
                 let cu = unit.get(l.sku).copied().unwrap_or(0);
                 *m = (*m).min(add(cu, share)?);
-                if let Some(slot) = node_unit.get_mut(at.saturating_add(li)) {
-                    *slot = cu;
-                }
-                if let Some(slot) = node_ub.get_mut(at.saturating_add(li)) {
-                    *slot = stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
-                }
             }
         }
     }
@@ -545,7 +534,7 @@ pub(crate) fn search(
     // plan the search could return: the rest of the setup and the search
     // run over the other nodes only (the same optimum; among plans of equal
     // perturbed cost the search order decides, as ever).
-    let lag = if lagrangian { lagrange(c, &lam, &node_fixed, &node_unit, &node_ub) } else { None };
+    let lag = if lagrangian { lagrange(c, &lam) } else { None };
     let mut live: Vec<bool> = vec![true; n];
     let mut pair: Option<Assignment> = None;
     if let Some(lag) = &lag {
@@ -1044,10 +1033,10 @@ pub(crate) struct Lagrange {
 }
 
 /// The Lagrangian bound for multipliers `lam` (a price per unit of each
-/// line), over nodes given as flat rows: shipment cost `fixed[k]`, and per
-/// line `unit[k * lines + l]` (the unit cost, `NONE` when the node is not
-/// eligible) and `ub[k * lines + l]` (the units it could ship of the line
-/// alone: its stock of the SKU, at most the line's quantity).
+/// line), over `c`'s nodes in their compiled order: node k's shipment cost
+/// `f_k`, and per line l it is eligible for its unit cost `c_kl` and the
+/// units it could ship of the line alone `ub_kl` (its stock of the SKU, at
+/// most the line's quantity; 0 where not eligible).
 ///
 /// Why it is a lower bound, for any multipliers: relax "each line's units
 /// are shipped or left unfilled" into the objective with the multipliers,
@@ -1065,14 +1054,9 @@ pub(crate) struct Lagrange {
 ///
 /// # Complexity
 ///
-/// O(n × l) for n nodes and l lines.
-pub(crate) fn lagrange(
-    c: &Compiled,
-    lam: &[i128],
-    fixed: &[i128],
-    unit: &[i128],
-    ub: &[u64],
-) -> Option<Lagrange> {
+/// O(n × l) for n nodes and l lines (the set bits of each node's
+/// eligibility), reading the node records in place.
+pub(crate) fn lagrange(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
     let nl = c.lines.len();
     if lam.len() != nl || lam.contains(&NONE) {
         return None;
@@ -1085,12 +1069,17 @@ pub(crate) fn lagrange(
             base = base.checked_add(super::compile::mul128(p.checked_sub(v)?, q)?)?;
         }
     }
-    let mut slack = Vec::with_capacity(fixed.len());
-    for (k, &f) in fixed.iter().enumerate() {
-        let (at, end) = (k.checked_mul(nl)?, k.checked_add(1)?.checked_mul(nl)?);
-        let (units, ubs) = (unit.get(at..end)?, ub.get(at..end)?);
-        let mut g = f;
-        for ((&v, &u), &q) in lam.iter().zip(units.iter()).zip(ubs.iter()) {
+    let mut slack = Vec::with_capacity(c.nodes.len());
+    for node in &c.nodes {
+        let (units, stock) = (node.unit.as_slice(), node.stock.as_slice());
+        let mut g = node.fixed;
+        let mut e = node.elig;
+        while e != 0 {
+            let li = e.trailing_zeros() as usize;
+            e &= e.wrapping_sub(1);
+            let (Some(l), Some(&v)) = (c.lines.get(li), lam.get(li)) else { continue };
+            let u = units.get(l.sku).copied().unwrap_or(NONE);
+            let q = stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
             if u < v && q > 0 {
                 g = g.checked_sub(super::compile::mul128(v.checked_sub(u)?, i128::from(q))?)?;
             }
@@ -1157,20 +1146,10 @@ fn pair_by_slack(
     Ok(best)
 }
 
-/// [`lagrange`] over `c`'s nodes in their compiled order.
+/// [`lagrange`] (for the tests).
 #[cfg(test)]
 pub(crate) fn lagrange_by_node(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
-    let fixed: Vec<i128> = c.nodes.iter().map(|n| n.fixed).collect();
-    let mut unit = Vec::new();
-    let mut ub = Vec::new();
-    for n in &c.nodes {
-        for (li, l) in c.lines.iter().enumerate() {
-            let elig = n.elig & bit(li) != 0;
-            unit.push(if elig { n.unit.get(l.sku).copied().unwrap_or(NONE) } else { NONE });
-            ub.push(if elig { n.stock.get(l.sku).copied().unwrap_or(0).min(l.qty) } else { 0 });
-        }
-    }
-    lagrange(c, lam, &fixed, &unit, &ub)
+    lagrange(c, lam)
 }
 
 /// How many earlier nodes eligible for its first line each node is compared
