@@ -165,6 +165,9 @@ pub struct RoutingNetwork {
     /// (shipment cost + the node's least unit cost over SKUs, node index),
     /// sorted: a lower bound of the node's cost for one unit, in scan order.
     by_key: Vec<(i128, u32)>,
+    /// (the node's least unit cost over SKUs, node index), sorted: the scan
+    /// order of multi-line orders, whose units outweigh a shipment cost.
+    by_unit: Vec<(i128, u32)>,
     /// Per node: transit days (`u32::MAX` when unknown) and unit cap
     /// (`u64::MAX` when none), compact for the per-order filters.
     transit: Vec<u32>,
@@ -294,6 +297,9 @@ impl RoutingNetwork {
             by_key.push((key, u32::try_from(k).map_err(|_| RoutingError::overflow("node count"))?));
         }
         by_key.sort_unstable();
+        let mut by_unit: Vec<(i128, u32)> =
+            by_key.iter().map(|&(_, k)| (unit_lb.get(k as usize).copied().unwrap_or(0), k)).collect();
+        by_unit.sort_unstable();
         let min_unit = unit_lb.iter().copied().min().unwrap_or(0);
         let mut sorted_fixed = fixed.clone();
         sorted_fixed.sort_unstable();
@@ -313,6 +319,7 @@ impl RoutingNetwork {
             tags,
             caps,
             by_key,
+            by_unit,
             transit,
             max_units,
             min_unit,
@@ -545,11 +552,45 @@ impl RoutingNetwork {
         let qi = i128::from(total);
         // A node's cost is at least its key plus the least unit cost for each further unit.
         let more_units = mul128(self.min_unit, qi.saturating_sub(1)).ok_or_else(ovf)?;
+        // Lower bounds of every other kind of plan (checked after the scan):
+        // a single shipment costing more than `two` or at least `at_least`
+        // loses to one of them. `None` on overflow (then not used here).
+        let unit_or_pen = penalty.map_or(self.min_unit, |p| p.min(self.min_unit));
+        let two = self.two_fixed.and_then(|t| mul128(unit_or_pen, qi)?.checked_add(t));
+        let at_least = penalty.and_then(|p| {
+            let all = mul128(p, qi)?;
+            if total < 2 {
+                return Some(all);
+            }
+            let rest = qi.checked_sub(1)?;
+            let a = mul128(p, rest)?.checked_add(self.min_unit)?;
+            let b = mul128(self.min_unit, rest)?.checked_add(p)?;
+            Some(all.min(a.min(b).checked_add(self.min_fixed)?))
+        });
+        let loses = |cost: i128| two.is_some_and(|t| cost > t) || at_least.is_some_and(|a| cost >= a);
+        // The scan order and each node's lower bound in it (ascending along
+        // the scan): one line, by shipment plus unit cost, bounded by its
+        // key plus the least unit cost for each further unit; several lines,
+        // by least unit cost, bounded by the least shipment cost plus every
+        // unit at the node's least unit cost.
+        let (scan, by_unit) =
+            if order.lines.len() > 1 { (&self.by_unit, true) } else { (&self.by_key, false) };
         let mut best: Option<(i128, usize)> = None;
-        'nodes: for &(key, k) in &self.by_key {
+        'nodes: for &(key, k) in scan {
             let k = k as usize;
-            if best.is_some_and(|(b, _)| key.checked_add(more_units).is_none_or(|lb| lb > b)) {
-                break;
+            // Every node from here on costs at least `lb`: stop when none can
+            // beat the best found, or when each would lose to another kind of
+            // plan (then the best found is cheaper than all of them, or loses
+            // too: the answer is the same either way).
+            let lb = if by_unit {
+                mul128(key, qi).and_then(|v| v.checked_add(self.min_fixed))
+            } else {
+                key.checked_add(more_units)
+            };
+            match lb {
+                Some(lb) if best.is_some_and(|(b, _)| lb > b) || loses(lb) => break,
+                None if best.is_some() => break,
+                _ => {}
             }
             if !self.open_for(k, order) {
                 continue;
