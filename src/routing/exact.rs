@@ -475,8 +475,19 @@ pub(crate) fn search(
     let distinct = c.skus.len() == nl;
     let mut need_buf = [0u64; MAX_LINES];
     let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
-    for node in &c.nodes {
+    // In the same pass, the seed: the best single node that ships everything
+    // alone (as [`best_single`]: all lines eligible, all their units in
+    // stock, within its cap; then its cost to ship alone is the plan's).
+    let all = c.all_lines();
+    let mut single: Option<(i128, usize)> = None;
+    for (k, node) in c.nodes.iter().enumerate() {
         let units = node_units(c, node, distinct, need);
+        if c.max_ship >= 1 && node.elig & all == all && units == c.demand && node.cap >= c.demand {
+            let cost = node_alone(c, node, distinct)?;
+            if single.is_none_or(|(b, _)| cost < b) {
+                single = Some((cost, k));
+            }
+        }
         let u = units.min(node.cap).max(1);
         usable.push(u);
         if lagrangian {
@@ -491,12 +502,9 @@ pub(crate) fn search(
             }
         }
     }
-    // Seed: the best single node that ships everything alone.
-    if c.max_ship >= 1 {
-        if let Some(a) = best_single(c)? {
-            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
-                best = Some(a);
-            }
+    if let Some((cost, k)) = single {
+        if best.as_ref().is_none_or(|b| cost < b.cost) {
+            best = Some(single_node(c, cost, k));
         }
     }
     // The Lagrangian bound ([`lagrange`]). A node whose bound reaches the
@@ -1329,10 +1337,15 @@ fn best_single(c: &Compiled) -> Result<Option<Assignment>, RoutingError> {
             best = Some((cost, k));
         }
     }
-    Ok(best.map(|(cost, k)| Assignment {
+    Ok(best.map(|(cost, k)| single_node(c, cost, k)))
+}
+
+/// The plan shipping every line whole from node `k`, at `cost`.
+fn single_node(c: &Compiled, cost: i128, k: usize) -> Assignment {
+    Assignment {
         cost,
         allocs: c.lines.iter().enumerate().map(|(li, l)| Alloc { node: k, line: li, qty: l.qty }).collect(),
-    }))
+    }
 }
 
 /// `ship_complete`: one node ships everything, or (with a penalty) nothing ships.
