@@ -84,6 +84,19 @@ impl RouteRequest {
     }
 }
 
+/// An order as the single-node scan checks each node against it.
+struct Whole<'a> {
+    order: &'a RouteRequest,
+    availability: &'a dyn Availability,
+    /// Units needed per SKU.
+    need: &'a [(Sku, u64)],
+    /// Per line, the capability mask it requires (as `required_mask`).
+    masks: &'a [Option<u64>],
+    any_requires: bool,
+    /// Units in all.
+    total: u64,
+}
+
 /// A zero stock row, appended per new candidate (at most one SKU a line).
 const ZERO_ROW: [u64; MAX_LINES] = [0; MAX_LINES];
 
@@ -552,12 +565,20 @@ impl RoutingNetwork {
         let qi = i128::from(total);
         // A node's cost is at least its key plus the least unit cost for each further unit.
         let more_units = mul128(self.min_unit, qi.saturating_sub(1)).ok_or_else(ovf)?;
+        // The scan order and each node's lower bound in it (ascending along
+        // the scan): one line, by shipment plus unit cost, bounded by its
+        // key plus the least unit cost for each further unit; several lines,
+        // by least unit cost, bounded by the least shipment cost plus every
+        // unit at the node's least unit cost.
+        let (scan, by_unit) =
+            if order.lines.len() > 1 { (&self.by_unit, true) } else { (&self.by_key, false) };
         // Lower bounds of every other kind of plan (checked after the scan):
         // a single shipment costing more than `two` or at least `at_least`
-        // loses to one of them. `None` on overflow (then not used here).
+        // loses to one of them. `None` on overflow (then not used here), and
+        // for single lines (whose scan is short: not worth computing).
         let unit_or_pen = penalty.map_or(self.min_unit, |p| p.min(self.min_unit));
-        let two = self.two_fixed.and_then(|t| mul128(unit_or_pen, qi)?.checked_add(t));
-        let at_least = penalty.and_then(|p| {
+        let two = self.two_fixed.filter(|_| by_unit).and_then(|t| mul128(unit_or_pen, qi)?.checked_add(t));
+        let at_least = penalty.filter(|_| by_unit).and_then(|p| {
             let all = mul128(p, qi)?;
             if total < 2 {
                 return Some(all);
@@ -568,57 +589,41 @@ impl RoutingNetwork {
             Some(all.min(a.min(b).checked_add(self.min_fixed)?))
         });
         let loses = |cost: i128| two.is_some_and(|t| cost > t) || at_least.is_some_and(|a| cost >= a);
-        // The scan order and each node's lower bound in it (ascending along
-        // the scan): one line, by shipment plus unit cost, bounded by its
-        // key plus the least unit cost for each further unit; several lines,
-        // by least unit cost, bounded by the least shipment cost plus every
-        // unit at the node's least unit cost.
-        let (scan, by_unit) =
-            if order.lines.len() > 1 { (&self.by_unit, true) } else { (&self.by_key, false) };
+        let w = Whole { order, availability, need: &need, masks: &masks, any_requires, total };
         let mut best: Option<(i128, usize)> = None;
-        'nodes: for &(key, k) in scan {
-            let k = k as usize;
-            // Every node from here on costs at least `lb`: stop when none can
-            // beat the best found, or when each would lose to another kind of
-            // plan (then the best found is cheaper than all of them, or loses
-            // too: the answer is the same either way).
-            let lb = if by_unit {
-                mul128(key, qi).and_then(|v| v.checked_add(self.min_fixed))
-            } else {
-                key.checked_add(more_units)
-            };
-            match lb {
-                Some(lb) if best.is_some_and(|(b, _)| lb > b) || loses(lb) => break,
-                None if best.is_some() => break,
-                _ => {}
-            }
-            if !self.open_for(k, order) {
-                continue;
-            }
-            let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { continue };
-            if cap < total {
-                continue;
-            }
-            for &(sku, q) in &need {
-                if availability.available(id, sku).get() < q {
-                    continue 'nodes;
+        if by_unit {
+            for &(unit, k) in scan {
+                let k = k as usize;
+                // Every node from here on costs at least `lb`: stop when none
+                // can beat the best found, or when each would lose to another
+                // kind of plan (then the best found is cheaper than all of
+                // them, or loses too: the answer is the same either way).
+                match mul128(unit, qi).and_then(|v| v.checked_add(self.min_fixed)) {
+                    Some(lb) if best.is_some_and(|(b, _)| lb > b) || loses(lb) => break,
+                    None if best.is_some() => break,
+                    _ => {}
+                }
+                if let Some(cost) = self.whole_cost(k, &w)? {
+                    if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
+                        best = Some((cost, k));
+                    }
                 }
             }
-            if any_requires && !order.lines.iter().zip(masks.iter()).all(|(l, &m)| self.capable(k, l, m)) {
-                continue;
-            }
-            let mut cost = self.fixed.get(k).copied().unwrap_or(0);
-            for l in &order.lines {
-                let u = mul128(self.unit_at(k, l.sku), i128::from(l.quantity.get())).ok_or_else(ovf)?;
-                cost = cost.checked_add(u).ok_or_else(ovf)?;
-            }
-            if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
-                best = Some((cost, k));
+        } else {
+            for &(key, k) in scan {
+                let k = k as usize;
+                if best.is_some_and(|(b, _)| key.checked_add(more_units).is_none_or(|lb| lb > b)) {
+                    break;
+                }
+                if let Some(cost) = self.whole_cost(k, &w)? {
+                    if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
+                        best = Some((cost, k));
+                    }
+                }
             }
         }
         let Some((cost, k)) = best else { return Ok(None) };
         // Lower bounds of every other kind of plan.
-        let unit_or_pen = penalty.map_or(self.min_unit, |p| p.min(self.min_unit));
         if let Some(two) = self.two_fixed {
             let lb = mul128(unit_or_pen, qi).and_then(|v| v.checked_add(two)).ok_or_else(ovf)?;
             if cost > lb {
@@ -657,6 +662,35 @@ impl RoutingNetwork {
             shipments: vec![Shipment { node: node.id, lines: out }],
             unfilled: Vec::new(),
         }))
+    }
+
+    /// Node `k`'s cost to ship the whole order alone, `None` when it cannot
+    /// (closed for the order, over its cap, short of a SKU, or lacking a
+    /// capability).
+    #[inline(always)]
+    fn whole_cost(&self, k: usize, w: &Whole<'_>) -> Result<Option<i128>, RoutingError> {
+        if !self.open_for(k, w.order) {
+            return Ok(None);
+        }
+        let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { return Ok(None) };
+        if cap < w.total {
+            return Ok(None);
+        }
+        for &(sku, q) in w.need {
+            if w.availability.available(id, sku).get() < q {
+                return Ok(None);
+            }
+        }
+        if w.any_requires && !w.order.lines.iter().zip(w.masks.iter()).all(|(l, &m)| self.capable(k, l, m)) {
+            return Ok(None);
+        }
+        let ovf = || RoutingError::overflow("plan cost");
+        let mut cost = self.fixed.get(k).copied().unwrap_or(0);
+        for l in &w.order.lines {
+            let u = mul128(self.unit_at(k, l.sku), i128::from(l.quantity.get())).ok_or_else(ovf)?;
+            cost = cost.checked_add(u).ok_or_else(ovf)?;
+        }
+        Ok(Some(cost))
     }
 
     /// Compiles `order` into `ws.compiled`: the same result as
