@@ -131,7 +131,8 @@ impl RouteWorkspace {
 
 /// A network of nodes compiled once for many orders: validated, sorted by
 /// node id, costs scaled to exact integers, capabilities as bitmasks, and
-/// nodes ordered by their least cost for one unit for the single-line shortcut.
+/// nodes ordered by their least cost for one unit and by their least unit
+/// cost for the single-node shortcut.
 ///
 /// [`Self::route`] gives exactly the plan [`Optimal`](super::Optimal) gives
 /// for the same nodes, overrides, order and availability (same cost, same
@@ -367,10 +368,12 @@ impl RoutingNetwork {
     ///
     /// # Complexity
     ///
-    /// First a scan of nodes in order of their least one-unit cost, stopping
-    /// when no further node can ship the whole order cheaper than the best
-    /// found (O(nodes × SKUs) at worst, typically far fewer nodes); if that
-    /// single shipment provably beats every other plan it is the answer.
+    /// First a scan of nodes in order of their least one-unit cost (one
+    /// line) or of their least unit cost (several lines), stopping when no
+    /// further node can ship the whole order cheaper than the best found or
+    /// than the bounds below (O(nodes × SKUs) at worst, typically far fewer
+    /// nodes); if that single shipment provably beats every other plan
+    /// (split, partly or wholly unfilled) it is the answer.
     /// Otherwise compiling the order is O(stocking nodes × order SKUs) with a
     /// [`StockTable`](super::StockTable) (O(nodes × SKUs) with the default
     /// [`Availability::for_each_stocking`]), and the search is as
