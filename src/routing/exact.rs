@@ -44,6 +44,9 @@ pub(crate) struct Assignment {
 /// "No value" in flat tables of costs.
 pub(super) const NONE: i128 = i128::MAX;
 
+/// No list of dominated positions (in `Search::list_of`).
+const NO_LIST: u32 = u32::MAX;
+
 pub(super) const OVF: RoutingError = RoutingError::Overflow { what: "plan cost" };
 
 pub(super) fn add(a: i128, b: i128) -> Result<i128, RoutingError> {
@@ -459,7 +462,6 @@ pub(crate) fn search(
     // Per node: the units it could ship of this order and their cost, for
     // the amortised bound and for the search order (most promising first).
     let mut usable: Vec<u64> = Vec::with_capacity(n);
-    let mut alone: Vec<i128> = Vec::with_capacity(n);
     // For the Lagrangian bound, in the same pass: the multipliers (each
     // line's least amortised unit cost: unit cost plus the node's shipment
     // cost shared over its usable units, or the penalty), and per (node,
@@ -467,77 +469,42 @@ pub(crate) fn search(
     // could ship of the line alone (its stock of the SKU, at most the
     // line's quantity).
     let mut lam: SmallVec<[i128; 16]> = SmallVec::from_elem(pen, nl);
-    let cells = if lagrangian { n.saturating_mul(nl) } else { 0 };
-    let mut node_fixed = Vec::with_capacity(if lagrangian { n } else { 0 });
-    let (mut node_unit, mut node_ub): (Vec<i128>, Vec<u64>) = (vec![NONE; cells], vec![0; cells]);
     // With one line per SKU (the usual case) a node's lines are visited
     // through the set bits of its eligibility only; otherwise its units per
     // SKU are summed first (a plain array: at most 64 SKUs, one per line).
     let distinct = c.skus.len() == nl;
     let mut need_buf = [0u64; MAX_LINES];
     let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
+    // In the same pass, the seed: the best single node that ships everything
+    // alone (as [`best_single`]: all lines eligible, all their units in
+    // stock, within its cap; then its cost to ship alone is the plan's).
+    let all = c.all_lines();
+    let mut single: Option<(i128, usize)> = None;
     for (k, node) in c.nodes.iter().enumerate() {
-        let mut units = 0u64;
-        let mut cost = node.fixed;
-        let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
-        if distinct {
-            let mut e = node.elig;
-            while e != 0 {
-                let li = e.trailing_zeros() as usize;
-                e &= e.wrapping_sub(1);
-                let Some(l) = c.lines.get(li) else { continue };
-                let q = l.qty.min(stock.get(l.sku).copied().unwrap_or(0));
-                if q > 0 {
-                    units = units.saturating_add(q);
-                    cost = add(cost, mul(unit.get(l.sku).copied().unwrap_or(0), q)?)?;
-                }
-            }
-        } else {
-            need.iter_mut().for_each(|v| *v = 0);
-            for (li, l) in c.lines.iter().enumerate() {
-                if node.elig & bit(li) != 0 {
-                    if let Some(v) = need.get_mut(l.sku) {
-                        *v = v.saturating_add(l.qty);
-                    }
-                }
-            }
-            for ((&have, &want), &u) in stock.iter().zip(need.iter()).zip(unit.iter()) {
-                let q = want.min(have);
-                if q > 0 {
-                    units = units.saturating_add(q);
-                    cost = add(cost, mul(u, q)?)?;
-                }
+        let units = node_units(c, node, distinct, need);
+        if c.max_ship >= 1 && node.elig & all == all && units == c.demand && node.cap >= c.demand {
+            let cost = node_alone(c, node, distinct)?;
+            if single.is_none_or(|(b, _)| cost < b) {
+                single = Some((cost, k));
             }
         }
         let u = units.min(node.cap).max(1);
         usable.push(u);
-        alone.push(cost);
         if lagrangian {
             let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
-            node_fixed.push(node.fixed);
-            let at = k.saturating_mul(nl);
             let mut e = node.elig;
             while e != 0 {
                 let li = e.trailing_zeros() as usize;
                 e &= e.wrapping_sub(1);
                 let (Some(l), Some(m)) = (c.lines.get(li), lam.get_mut(li)) else { continue };
-                let cu = unit.get(l.sku).copied().unwrap_or(0);
+                let cu = node.unit.get(l.sku).copied().unwrap_or(0);
                 *m = (*m).min(add(cu, share)?);
-                if let Some(slot) = node_unit.get_mut(at.saturating_add(li)) {
-                    *slot = cu;
-                }
-                if let Some(slot) = node_ub.get_mut(at.saturating_add(li)) {
-                    *slot = stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
-                }
             }
         }
     }
-    // Seed: the best single node that ships everything alone.
-    if c.max_ship >= 1 {
-        if let Some(a) = best_single(c)? {
-            if best.as_ref().is_none_or(|b| a.cost < b.cost) {
-                best = Some(a);
-            }
+    if let Some((cost, k)) = single {
+        if best.as_ref().is_none_or(|b| cost < b.cost) {
+            best = Some(single_node(c, cost, k));
         }
     }
     // The Lagrangian bound ([`lagrange`]). A node whose bound reaches the
@@ -545,7 +512,7 @@ pub(crate) fn search(
     // plan the search could return: the rest of the setup and the search
     // run over the other nodes only (the same optimum; among plans of equal
     // perturbed cost the search order decides, as ever).
-    let lag = if lagrangian { lagrange(c, &lam, &node_fixed, &node_unit, &node_ub) } else { None };
+    let lag = if lagrangian { lagrange(c, &lam) } else { None };
     let mut live: Vec<bool> = vec![true; n];
     let mut pair: Option<Assignment> = None;
     if let Some(lag) = &lag {
@@ -570,24 +537,27 @@ pub(crate) fn search(
     // to index order), which sorts much faster than (i128, usize) pairs.
     const LOW: u32 = 32;
     let live_nodes = (0..n).filter(|&k| live.get(k).copied().unwrap_or(true));
+    // A live node's cost to ship alone what it could of the order (only the
+    // live ones need it).
+    let per_unit = |k: usize| -> Result<Option<i128>, RoutingError> {
+        let Some(node) = c.nodes.get(k) else { return Ok(Some(0)) };
+        Ok(div_floor(node_alone(c, node, distinct)?, usable.get(k).copied().unwrap_or(1)))
+    };
     let order: Vec<usize> = if u32::try_from(n).is_ok() {
         let mut keys: Vec<u128> = live_nodes
             .map(|k| {
-                let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
+                let per = per_unit(k)?;
                 let per =
                     per.and_then(|p| u128::try_from(p).ok()).unwrap_or(u128::MAX).min((1u128 << 96) - 1);
-                (per << LOW) | k as u128
+                Ok((per << LOW) | k as u128)
             })
-            .collect();
+            .collect::<Result<_, RoutingError>>()?;
         keys.sort_unstable();
         keys.into_iter().map(|v| (v & u128::from(u32::MAX)) as usize).collect()
     } else {
         let mut order: Vec<(i128, usize)> = live_nodes
-            .map(|k| {
-                let per = div_floor(alone.get(k).copied().unwrap_or(0), usable.get(k).copied().unwrap_or(1));
-                (per.unwrap_or(i128::MAX), k)
-            })
-            .collect();
+            .map(|k| Ok((per_unit(k)?.unwrap_or(i128::MAX), k)))
+            .collect::<Result<_, RoutingError>>()?;
         order.sort_unstable();
         order.into_iter().map(|(_, k)| k).collect()
     };
@@ -652,9 +622,20 @@ pub(crate) fn search(
     }
     let dominator = dominators(c, &order);
     let mut free = Vec::with_capacity(m);
-    let mut dominated: Vec<SmallVec<[usize; 4]>> = vec![SmallVec::new(); n];
+    // Lists only for the nodes that dominate a position (a few of them):
+    // one list per node would cost a SmallVec per candidate.
+    let mut list_of: Vec<u32> = vec![NO_LIST; n];
+    let mut dominated: Vec<SmallVec<[usize; 4]>> = Vec::new();
     for (p, d) in dominator.iter().enumerate() {
-        match d.and_then(|a| dominated.get_mut(a)) {
+        let Some(slot) = d.and_then(|a| list_of.get_mut(a)) else {
+            free.push(p);
+            continue;
+        };
+        if *slot == NO_LIST {
+            *slot = u32::try_from(dominated.len()).unwrap_or(NO_LIST);
+            dominated.push(SmallVec::new());
+        }
+        match dominated.get_mut(*slot as usize) {
             Some(list) => list.push(p),
             None => free.push(p),
         }
@@ -681,6 +662,7 @@ pub(crate) fn search(
         gave_up: false,
         set: Vec::new(),
         free,
+        list_of,
         dominated,
         outside: suffix,
         pen,
@@ -728,7 +710,9 @@ struct Search<'a> {
     set: Vec<usize>,
     /// Search positions whose node no earlier node dominates, ascending.
     free: Vec<usize>,
-    /// Per node index: the search positions it dominates, ascending.
+    /// Per node index: its list in [`Self::dominated`], [`NO_LIST`] if none.
+    list_of: Vec<u32>,
+    /// Lists of the search positions a node dominates, ascending.
     dominated: Vec<SmallVec<[usize; 4]>>,
     /// `outside[p * lines + l]`: the least of the penalty and the amortised
     /// bound of line l over positions p.. (NONE if neither).
@@ -840,7 +824,9 @@ impl Search<'_> {
         let mut extra: SmallVec<[usize; 32]> = SmallVec::new();
         let mut merged: SmallVec<[usize; 32]> = SmallVec::new();
         for &k in &self.set {
-            let Some(list) = self.dominated.get(k) else { continue };
+            let Some(list) = self.list_of.get(k).and_then(|&i| self.dominated.get(i as usize)) else {
+                continue;
+            };
             let tail = list.get(list.partition_point(|&p| p < next)..).unwrap_or_default();
             if tail.is_empty() {
                 continue;
@@ -1032,6 +1018,72 @@ pub(crate) fn div_floor(a: i128, b: u64) -> Option<i128> {
     }
 }
 
+/// The units `node` could ship of `c`'s order on its own (its stock of each
+/// eligible line's SKU, at most the lines' demand for it; the cap not
+/// applied). `need` is scratch space, one entry per order SKU, used when
+/// lines share SKUs (`distinct` false).
+fn node_units(c: &Compiled, node: &super::compile::CNode, distinct: bool, need: &mut [u64]) -> u64 {
+    let stock = node.stock.as_slice();
+    let mut units = 0u64;
+    if distinct {
+        let mut e = node.elig;
+        while e != 0 {
+            let li = e.trailing_zeros() as usize;
+            e &= e.wrapping_sub(1);
+            let Some(l) = c.lines.get(li) else { continue };
+            units = units.saturating_add(l.qty.min(stock.get(l.sku).copied().unwrap_or(0)));
+        }
+    } else {
+        need_per_sku(c, node.elig, need);
+        for (&have, &want) in stock.iter().zip(need.iter()) {
+            units = units.saturating_add(want.min(have));
+        }
+    }
+    units
+}
+
+/// Per order SKU, the units of the lines in `elig` (into `need`).
+fn need_per_sku(c: &Compiled, elig: u64, need: &mut [u64]) {
+    need.iter_mut().for_each(|v| *v = 0);
+    for (li, l) in c.lines.iter().enumerate() {
+        if elig & bit(li) != 0 {
+            if let Some(v) = need.get_mut(l.sku) {
+                *v = v.saturating_add(l.qty);
+            }
+        }
+    }
+}
+
+/// What `node` would cost shipping alone the units of [`node_units`] (its
+/// shipment cost plus their unit costs).
+fn node_alone(c: &Compiled, node: &super::compile::CNode, distinct: bool) -> Result<i128, RoutingError> {
+    let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
+    let mut cost = node.fixed;
+    if distinct {
+        let mut e = node.elig;
+        while e != 0 {
+            let li = e.trailing_zeros() as usize;
+            e &= e.wrapping_sub(1);
+            let Some(l) = c.lines.get(li) else { continue };
+            let q = l.qty.min(stock.get(l.sku).copied().unwrap_or(0));
+            if q > 0 {
+                cost = add(cost, mul(unit.get(l.sku).copied().unwrap_or(0), q)?)?;
+            }
+        }
+    } else {
+        let mut need_buf = [0u64; MAX_LINES];
+        let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
+        need_per_sku(c, node.elig, need);
+        for ((&have, &want), &u) in stock.iter().zip(need.iter()).zip(unit.iter()) {
+            let q = want.min(have);
+            if q > 0 {
+                cost = add(cost, mul(u, q)?)?;
+            }
+        }
+    }
+    Ok(cost)
+}
+
 /// A Lagrangian lower bound of the facility-location kind ([`lagrange`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Lagrange {
@@ -1044,10 +1096,10 @@ pub(crate) struct Lagrange {
 }
 
 /// The Lagrangian bound for multipliers `lam` (a price per unit of each
-/// line), over nodes given as flat rows: shipment cost `fixed[k]`, and per
-/// line `unit[k * lines + l]` (the unit cost, `NONE` when the node is not
-/// eligible) and `ub[k * lines + l]` (the units it could ship of the line
-/// alone: its stock of the SKU, at most the line's quantity).
+/// line), over `c`'s nodes in their compiled order: node k's shipment cost
+/// `f_k`, and per line l it is eligible for its unit cost `c_kl` and the
+/// units it could ship of the line alone `ub_kl` (its stock of the SKU, at
+/// most the line's quantity; 0 where not eligible).
 ///
 /// Why it is a lower bound, for any multipliers: relax "each line's units
 /// are shipped or left unfilled" into the objective with the multipliers,
@@ -1065,14 +1117,9 @@ pub(crate) struct Lagrange {
 ///
 /// # Complexity
 ///
-/// O(n × l) for n nodes and l lines.
-pub(crate) fn lagrange(
-    c: &Compiled,
-    lam: &[i128],
-    fixed: &[i128],
-    unit: &[i128],
-    ub: &[u64],
-) -> Option<Lagrange> {
+/// O(n × l) for n nodes and l lines (the set bits of each node's
+/// eligibility), reading the node records in place.
+pub(crate) fn lagrange(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
     let nl = c.lines.len();
     if lam.len() != nl || lam.contains(&NONE) {
         return None;
@@ -1085,12 +1132,17 @@ pub(crate) fn lagrange(
             base = base.checked_add(super::compile::mul128(p.checked_sub(v)?, q)?)?;
         }
     }
-    let mut slack = Vec::with_capacity(fixed.len());
-    for (k, &f) in fixed.iter().enumerate() {
-        let (at, end) = (k.checked_mul(nl)?, k.checked_add(1)?.checked_mul(nl)?);
-        let (units, ubs) = (unit.get(at..end)?, ub.get(at..end)?);
-        let mut g = f;
-        for ((&v, &u), &q) in lam.iter().zip(units.iter()).zip(ubs.iter()) {
+    let mut slack = Vec::with_capacity(c.nodes.len());
+    for node in &c.nodes {
+        let (units, stock) = (node.unit.as_slice(), node.stock.as_slice());
+        let mut g = node.fixed;
+        let mut e = node.elig;
+        while e != 0 {
+            let li = e.trailing_zeros() as usize;
+            e &= e.wrapping_sub(1);
+            let (Some(l), Some(&v)) = (c.lines.get(li), lam.get(li)) else { continue };
+            let u = units.get(l.sku).copied().unwrap_or(NONE);
+            let q = stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
             if u < v && q > 0 {
                 g = g.checked_sub(super::compile::mul128(v.checked_sub(u)?, i128::from(q))?)?;
             }
@@ -1157,20 +1209,10 @@ fn pair_by_slack(
     Ok(best)
 }
 
-/// [`lagrange`] over `c`'s nodes in their compiled order.
+/// [`lagrange`] (for the tests).
 #[cfg(test)]
 pub(crate) fn lagrange_by_node(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
-    let fixed: Vec<i128> = c.nodes.iter().map(|n| n.fixed).collect();
-    let mut unit = Vec::new();
-    let mut ub = Vec::new();
-    for n in &c.nodes {
-        for (li, l) in c.lines.iter().enumerate() {
-            let elig = n.elig & bit(li) != 0;
-            unit.push(if elig { n.unit.get(l.sku).copied().unwrap_or(NONE) } else { NONE });
-            ub.push(if elig { n.stock.get(l.sku).copied().unwrap_or(0).min(l.qty) } else { 0 });
-        }
-    }
-    lagrange(c, lam, &fixed, &unit, &ub)
+    lagrange(c, lam)
 }
 
 /// How many earlier nodes eligible for its first line each node is compared
@@ -1193,13 +1235,15 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
             *v = v.saturating_add(l.qty);
         }
     }
-    // Fixed cost, eligibility and cap per node, compact: the pairwise
-    // pre-check reads these and touches a node record only when it passes.
-    let key: Vec<(i128, u64, u64)> = c.nodes.iter().map(|n| (n.fixed, n.elig, n.cap)).collect();
-    // Per line: the nodes eligible for it, in search order.
+    // Fixed cost, eligibility and cap per search position, compact: the
+    // pairwise pre-check reads these and touches a node record only when it
+    // passes (and only the nodes in `order` are read at all).
+    let key: Vec<(i128, u64, u64)> =
+        order.iter().map(|&k| c.nodes.get(k).map_or((NONE, 0, 0), |n| (n.fixed, n.elig, n.cap))).collect();
+    // Per line: the positions of the nodes eligible for it, in search order.
     let mut by_line: Vec<SmallVec<[usize; 32]>> = vec![SmallVec::new(); c.lines.len()];
     let mut out = Vec::with_capacity(order.len());
-    for &b in order {
+    for (pb, &b) in order.iter().enumerate() {
         let Some(nb) = c.nodes.get(b) else {
             out.push(None);
             continue;
@@ -1208,8 +1252,8 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
         let first = nb.elig.trailing_zeros() as usize;
         let mut found = None;
         if let Some(list) = by_line.get(first) {
-            for &a in list.iter().take(DOMINANCE_TRIES) {
-                let Some(&(fa, ea, ca)) = key.get(a) else { continue };
+            for &pa in list.iter().take(DOMINANCE_TRIES) {
+                let (Some(&(fa, ea, ca)), Some(&a)) = (key.get(pa), order.get(pa)) else { continue };
                 if fa >= nb.fixed || ea & nb.elig != nb.elig || ca < nb.cap {
                     continue;
                 }
@@ -1232,7 +1276,7 @@ fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
         out.push(found);
         for (li, list) in by_line.iter_mut().enumerate() {
             if nb.elig & bit(li) != 0 && list.len() < DOMINANCE_TRIES {
-                list.push(b);
+                list.push(pb);
             }
         }
     }
@@ -1293,10 +1337,15 @@ fn best_single(c: &Compiled) -> Result<Option<Assignment>, RoutingError> {
             best = Some((cost, k));
         }
     }
-    Ok(best.map(|(cost, k)| Assignment {
+    Ok(best.map(|(cost, k)| single_node(c, cost, k)))
+}
+
+/// The plan shipping every line whole from node `k`, at `cost`.
+fn single_node(c: &Compiled, cost: i128, k: usize) -> Assignment {
+    Assignment {
         cost,
         allocs: c.lines.iter().enumerate().map(|(li, l)| Alloc { node: k, line: li, qty: l.qty }).collect(),
-    }))
+    }
 }
 
 /// `ship_complete`: one node ships everything, or (with a penalty) nothing ships.

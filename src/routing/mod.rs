@@ -20,7 +20,8 @@
 //! order's SKUs (listed by [`Availability::for_each_stocking`], which
 //! [`StockTable`] answers from per-SKU lists), and an order that one node can
 //! ship at a cost no split can beat is answered from the nodes sorted by
-//! their least one-unit cost, without a search.
+//! their least one-unit cost (one line) or least unit cost (several lines),
+//! without a search.
 //!
 //! Researchers implement [`Strategy`] for their own. [`explain`] says which
 //! nodes were candidates, which rule excluded each other node, and how a

@@ -84,6 +84,19 @@ impl RouteRequest {
     }
 }
 
+/// An order as the single-node scan checks each node against it.
+struct Whole<'a> {
+    order: &'a RouteRequest,
+    availability: &'a dyn Availability,
+    /// Units needed per SKU.
+    need: &'a [(Sku, u64)],
+    /// Per line, the capability mask it requires (as `required_mask`).
+    masks: &'a [Option<u64>],
+    any_requires: bool,
+    /// Units in all.
+    total: u64,
+}
+
 /// A zero stock row, appended per new candidate (at most one SKU a line).
 const ZERO_ROW: [u64; MAX_LINES] = [0; MAX_LINES];
 
@@ -118,7 +131,8 @@ impl RouteWorkspace {
 
 /// A network of nodes compiled once for many orders: validated, sorted by
 /// node id, costs scaled to exact integers, capabilities as bitmasks, and
-/// nodes ordered by their least cost for one unit for the single-line shortcut.
+/// nodes ordered by their least cost for one unit and by their least unit
+/// cost for the single-node shortcut.
 ///
 /// [`Self::route`] gives exactly the plan [`Optimal`](super::Optimal) gives
 /// for the same nodes, overrides, order and availability (same cost, same
@@ -165,6 +179,9 @@ pub struct RoutingNetwork {
     /// (shipment cost + the node's least unit cost over SKUs, node index),
     /// sorted: a lower bound of the node's cost for one unit, in scan order.
     by_key: Vec<(i128, u32)>,
+    /// (the node's least unit cost over SKUs, node index), sorted: the scan
+    /// order of multi-line orders, whose units outweigh a shipment cost.
+    by_unit: Vec<(i128, u32)>,
     /// Per node: transit days (`u32::MAX` when unknown) and unit cap
     /// (`u64::MAX` when none), compact for the per-order filters.
     transit: Vec<u32>,
@@ -294,6 +311,9 @@ impl RoutingNetwork {
             by_key.push((key, u32::try_from(k).map_err(|_| RoutingError::overflow("node count"))?));
         }
         by_key.sort_unstable();
+        let mut by_unit: Vec<(i128, u32)> =
+            by_key.iter().map(|&(_, k)| (unit_lb.get(k as usize).copied().unwrap_or(0), k)).collect();
+        by_unit.sort_unstable();
         let min_unit = unit_lb.iter().copied().min().unwrap_or(0);
         let mut sorted_fixed = fixed.clone();
         sorted_fixed.sort_unstable();
@@ -313,6 +333,7 @@ impl RoutingNetwork {
             tags,
             caps,
             by_key,
+            by_unit,
             transit,
             max_units,
             min_unit,
@@ -347,10 +368,12 @@ impl RoutingNetwork {
     ///
     /// # Complexity
     ///
-    /// First a scan of nodes in order of their least one-unit cost, stopping
-    /// when no further node can ship the whole order cheaper than the best
-    /// found (O(nodes × SKUs) at worst, typically far fewer nodes); if that
-    /// single shipment provably beats every other plan it is the answer.
+    /// First a scan of nodes in order of their least one-unit cost (one
+    /// line) or of their least unit cost (several lines), stopping when no
+    /// further node can ship the whole order cheaper than the best found or
+    /// than the bounds below (O(nodes × SKUs) at worst, typically far fewer
+    /// nodes); if that single shipment provably beats every other plan
+    /// (split, partly or wholly unfilled) it is the answer.
     /// Otherwise compiling the order is O(stocking nodes × order SKUs) with a
     /// [`StockTable`](super::StockTable) (O(nodes × SKUs) with the default
     /// [`Availability::for_each_stocking`]), and the search is as
@@ -545,39 +568,65 @@ impl RoutingNetwork {
         let qi = i128::from(total);
         // A node's cost is at least its key plus the least unit cost for each further unit.
         let more_units = mul128(self.min_unit, qi.saturating_sub(1)).ok_or_else(ovf)?;
+        // The scan order and each node's lower bound in it (ascending along
+        // the scan): one line, by shipment plus unit cost, bounded by its
+        // key plus the least unit cost for each further unit; several lines,
+        // by least unit cost, bounded by the least shipment cost plus every
+        // unit at the node's least unit cost.
+        let (scan, by_unit) =
+            if order.lines.len() > 1 { (&self.by_unit, true) } else { (&self.by_key, false) };
+        // Lower bounds of every other kind of plan (checked after the scan):
+        // a single shipment costing more than `two` or at least `at_least`
+        // loses to one of them. `None` on overflow (then not used here), and
+        // for single lines (whose scan is short: not worth computing).
+        let unit_or_pen = penalty.map_or(self.min_unit, |p| p.min(self.min_unit));
+        let two = self.two_fixed.filter(|_| by_unit).and_then(|t| mul128(unit_or_pen, qi)?.checked_add(t));
+        let at_least = penalty.filter(|_| by_unit).and_then(|p| {
+            let all = mul128(p, qi)?;
+            if total < 2 {
+                return Some(all);
+            }
+            let rest = qi.checked_sub(1)?;
+            let a = mul128(p, rest)?.checked_add(self.min_unit)?;
+            let b = mul128(self.min_unit, rest)?.checked_add(p)?;
+            Some(all.min(a.min(b).checked_add(self.min_fixed)?))
+        });
+        let loses = |cost: i128| two.is_some_and(|t| cost > t) || at_least.is_some_and(|a| cost >= a);
+        let w = Whole { order, availability, need: &need, masks: &masks, any_requires, total };
         let mut best: Option<(i128, usize)> = None;
-        'nodes: for &(key, k) in &self.by_key {
-            let k = k as usize;
-            if best.is_some_and(|(b, _)| key.checked_add(more_units).is_none_or(|lb| lb > b)) {
-                break;
-            }
-            if !self.open_for(k, order) {
-                continue;
-            }
-            let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { continue };
-            if cap < total {
-                continue;
-            }
-            for &(sku, q) in &need {
-                if availability.available(id, sku).get() < q {
-                    continue 'nodes;
+        if by_unit {
+            for &(unit, k) in scan {
+                let k = k as usize;
+                // Every node from here on costs at least `lb`: stop when none
+                // can beat the best found, or when each would lose to another
+                // kind of plan (then the best found is cheaper than all of
+                // them, or loses too: the answer is the same either way).
+                match mul128(unit, qi).and_then(|v| v.checked_add(self.min_fixed)) {
+                    Some(lb) if best.is_some_and(|(b, _)| lb > b) || loses(lb) => break,
+                    None if best.is_some() => break,
+                    _ => {}
+                }
+                if let Some(cost) = self.whole_cost(k, &w)? {
+                    if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
+                        best = Some((cost, k));
+                    }
                 }
             }
-            if any_requires && !order.lines.iter().zip(masks.iter()).all(|(l, &m)| self.capable(k, l, m)) {
-                continue;
-            }
-            let mut cost = self.fixed.get(k).copied().unwrap_or(0);
-            for l in &order.lines {
-                let u = mul128(self.unit_at(k, l.sku), i128::from(l.quantity.get())).ok_or_else(ovf)?;
-                cost = cost.checked_add(u).ok_or_else(ovf)?;
-            }
-            if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
-                best = Some((cost, k));
+        } else {
+            for &(key, k) in scan {
+                let k = k as usize;
+                if best.is_some_and(|(b, _)| key.checked_add(more_units).is_none_or(|lb| lb > b)) {
+                    break;
+                }
+                if let Some(cost) = self.whole_cost(k, &w)? {
+                    if best.is_none_or(|(b, bk)| (cost, k) < (b, bk)) {
+                        best = Some((cost, k));
+                    }
+                }
             }
         }
         let Some((cost, k)) = best else { return Ok(None) };
         // Lower bounds of every other kind of plan.
-        let unit_or_pen = penalty.map_or(self.min_unit, |p| p.min(self.min_unit));
         if let Some(two) = self.two_fixed {
             let lb = mul128(unit_or_pen, qi).and_then(|v| v.checked_add(two)).ok_or_else(ovf)?;
             if cost > lb {
@@ -616,6 +665,35 @@ impl RoutingNetwork {
             shipments: vec![Shipment { node: node.id, lines: out }],
             unfilled: Vec::new(),
         }))
+    }
+
+    /// Node `k`'s cost to ship the whole order alone, `None` when it cannot
+    /// (closed for the order, over its cap, short of a SKU, or lacking a
+    /// capability).
+    #[inline(always)]
+    fn whole_cost(&self, k: usize, w: &Whole<'_>) -> Result<Option<i128>, RoutingError> {
+        if !self.open_for(k, w.order) {
+            return Ok(None);
+        }
+        let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { return Ok(None) };
+        if cap < w.total {
+            return Ok(None);
+        }
+        for &(sku, q) in w.need {
+            if w.availability.available(id, sku).get() < q {
+                return Ok(None);
+            }
+        }
+        if w.any_requires && !w.order.lines.iter().zip(w.masks.iter()).all(|(l, &m)| self.capable(k, l, m)) {
+            return Ok(None);
+        }
+        let ovf = || RoutingError::overflow("plan cost");
+        let mut cost = self.fixed.get(k).copied().unwrap_or(0);
+        for l in &w.order.lines {
+            let u = mul128(self.unit_at(k, l.sku), i128::from(l.quantity.get())).ok_or_else(ovf)?;
+            cost = cost.checked_add(u).ok_or_else(ovf)?;
+        }
+        Ok(Some(cost))
     }
 
     /// Compiles `order` into `ws.compiled`: the same result as
