@@ -249,25 +249,41 @@ fn lagrangian_pruning_changes_nothing_but_the_work() {
 }
 
 /// A small seeded generator (SplitMix64) for the fast-path test.
-struct Mix(u64);
+pub(super) struct Mix(pub(super) u64);
 
 impl Mix {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
 
 /// Scales the case count like the integration tests' `common::cases`.
-fn scaled_cases(n: usize) -> usize {
+pub(super) fn scaled_cases(n: usize) -> usize {
     let scale = std::env::var("OMNIROUTE_TEST_SCALE").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1);
     n.saturating_mul(scale.max(1))
+}
+
+/// Runs the fast path and the search alone on `p`; asserts equal outcomes
+/// and returns whether the fast path answered.
+pub(super) fn same_outcome(p: &RoutingProblem, stock: &StockTable) -> bool {
+    use super::compile::compile;
+    use super::exact::branch_and_bound_with;
+    let c = compile(p, stock, None).unwrap();
+    let max = RouteOptions::DEFAULT_MAX_NODE_SETS;
+    let with = branch_and_bound_with(&c, None, max, true).unwrap();
+    let without = branch_and_bound_with(&c, None, max, false).unwrap();
+    assert!(!without.fast);
+    assert_eq!(with.complete, without.complete, "{p:?}");
+    assert_eq!(with.best.as_ref().map(|a| a.cost), without.best.as_ref().map(|a| a.cost), "{p:?}");
+    assert_eq!(with.best.map(|a| a.allocs), without.best.map(|a| a.allocs), "{p:?}");
+    with.fast
 }
 
 /// The fast path for small split orders gives exactly the search's outcome
@@ -276,8 +292,6 @@ fn scaled_cases(n: usize) -> usize {
 /// windows, capabilities, penalties and shipment limits mixed in.
 #[test]
 fn small_split_fast_path_equals_the_search() {
-    use super::compile::compile;
-    use super::exact::branch_and_bound_with;
     let mut rng = Mix(0xFA57_0001);
     let (mut fast, mut total) = (0usize, 0usize);
     let ships = ["5", "6", "7", "7.5", "9"];
@@ -333,16 +347,8 @@ fn small_split_fast_path_equals_the_search() {
         if rng.below(6) == 0 {
             p = p.with_deliver_within_days(Some(rng.below(4) as u32));
         }
-        let c = compile(&p, &stock, None).unwrap();
-        let max = RouteOptions::DEFAULT_MAX_NODE_SETS;
-        let with = branch_and_bound_with(&c, None, max, true).unwrap();
-        let without = branch_and_bound_with(&c, None, max, false).unwrap();
-        assert!(!without.fast);
-        assert_eq!(with.complete, without.complete, "{p:?}");
-        assert_eq!(with.best.as_ref().map(|a| a.cost), without.best.as_ref().map(|a| a.cost), "{p:?}");
-        assert_eq!(with.best.map(|a| a.allocs), without.best.map(|a| a.allocs), "{p:?}");
         total += 1;
-        fast += usize::from(with.fast);
+        fast += usize::from(same_outcome(&p, &stock));
     }
     eprintln!("fast path taken on {fast} of {total}");
     // The instances are built for the fast path: most must take it.

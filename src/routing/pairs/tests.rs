@@ -1,45 +1,8 @@
 //! The fast path against the search on instances built for exact ties.
 
-use super::super::compile::compile;
-use super::super::exact::branch_and_bound_with;
-use super::super::{OrderLine, RouteOptions, RoutingProblem, Rules, StockTable};
+use super::super::tests::{Mix, same_outcome, scaled_cases};
+use super::super::{OrderLine, RoutingProblem, Rules, StockTable};
 use crate::model::{LineId, Node, NodeId, NodeKind, Qty, Sku};
-
-/// SplitMix64, seeded.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-/// Scales the case count like the integration tests' `common::cases`.
-fn scaled_cases(n: usize) -> usize {
-    let scale = std::env::var("OMNIROUTE_TEST_SCALE").ok().and_then(|v| v.parse::<usize>().ok()).unwrap_or(1);
-    n.saturating_mul(scale.max(1))
-}
-
-/// Runs the fast path and the search alone on `p`; asserts equal outcomes
-/// and returns whether the fast path answered.
-fn same_outcome(p: &RoutingProblem, stock: &StockTable) -> bool {
-    let c = compile(p, stock, None).unwrap();
-    let max = RouteOptions::DEFAULT_MAX_NODE_SETS;
-    let with = branch_and_bound_with(&c, None, max, true).unwrap();
-    let without = branch_and_bound_with(&c, None, max, false).unwrap();
-    assert!(!without.fast);
-    assert_eq!(with.complete, without.complete, "{p:?}");
-    assert_eq!(with.best.as_ref().map(|a| a.cost), without.best.as_ref().map(|a| a.cost), "{p:?}");
-    assert_eq!(with.best.map(|a| a.allocs), without.best.map(|a| a.allocs), "{p:?}");
-    with.fast
-}
 
 /// Instances where several one- and two-shipment plans cost exactly the
 /// same, before and after the tie-break perturbation: every node has the
