@@ -852,15 +852,23 @@ impl RoutingNetwork {
             node.fixed = fixed;
             node.cap = cap;
             node.elig = elig;
-            node.unit.clear();
             if self.unit_scaled.is_empty() {
-                // No per-(node, SKU) overrides: one unit cost for every SKU.
+                // No per-(node, SKU) overrides: one unit cost for every SKU,
+                // written in place when the reused record has the row's
+                // length already (`SmallVec::resize` goes through an
+                // iterator: ~250 instructions a record).
                 let u = mul128(self.unit.get(k).copied().unwrap_or(0), factor)
                     .and_then(|v| mul128(v, m))
                     .ok_or_else(ovf)?;
                 biggest = biggest.max(u);
-                node.unit.resize(c.skus.len(), u);
+                if node.unit.len() == ns {
+                    node.unit.fill(u);
+                } else {
+                    node.unit.clear();
+                    node.unit.extend(core::iter::repeat_n(u, ns));
+                }
             } else {
+                node.unit.clear();
                 for &sku in &c.skus {
                     let u =
                         mul128(self.unit_at(k, sku), factor).and_then(|v| mul128(v, m)).ok_or_else(ovf)?;
@@ -868,8 +876,12 @@ impl RoutingNetwork {
                     node.unit.push(u);
                 }
             }
-            node.stock.clear();
-            node.stock.extend_from_slice(row);
+            if node.stock.len() == row.len() {
+                node.stock.copy_from_slice(row);
+            } else {
+                node.stock.clear();
+                node.stock.extend_from_slice(row);
+            }
             rank = rank.saturating_add(1);
         }
         c.nodes.truncate(rank);
