@@ -492,12 +492,13 @@ pub(crate) fn search(
         usable.push(u);
         if lagrangian {
             let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
+            let units = node.unit.as_slice();
             let mut e = node.elig;
             while e != 0 {
                 let li = e.trailing_zeros() as usize;
                 e &= e.wrapping_sub(1);
                 let (Some(l), Some(m)) = (c.lines.get(li), lam.get_mut(li)) else { continue };
-                let cu = node.unit.get(l.sku).copied().unwrap_or(0);
+                let cu = units.get(l.sku).copied().unwrap_or(0);
                 *m = (*m).min(add(cu, share)?);
             }
         }
@@ -952,9 +953,9 @@ impl Search<'_> {
                 if node.elig & bit(li) == 0 {
                     continue;
                 }
-                let have = node.stock.get(l.sku).copied().unwrap_or(0);
+                let have = node.stock.as_slice().get(l.sku).copied().unwrap_or(0);
                 if have > 0 {
-                    offers.push((node.unit.get(l.sku).copied().unwrap_or(0), have));
+                    offers.push((node.unit.as_slice().get(l.sku).copied().unwrap_or(0), have));
                 }
             }
             offers.sort_unstable();

@@ -117,6 +117,9 @@ pub struct RouteWorkspace {
     perm: Vec<u32>,
     /// Per entry of `perm`: the lines the node may ship.
     eligs: Vec<u64>,
+    /// Per stock row: the lines of the SKUs the node stocks (eligibility
+    /// when no line requires capabilities).
+    row_lines: Vec<u64>,
     /// Bitmap over the network's nodes, for sorting `perm`.
     bits: Vec<u64>,
 }
@@ -704,7 +707,8 @@ impl RoutingNetwork {
         availability: &dyn Availability,
         ws: &mut RouteWorkspace,
     ) -> Result<(), RoutingError> {
-        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm, eligs, bits } = ws;
+        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm, eligs, row_lines, bits } =
+            ws;
         if slot.len() < self.nodes.len() {
             slot.resize(self.nodes.len(), FREE);
         }
@@ -728,7 +732,16 @@ impl RoutingNetwork {
         // stock rows (flat, `ns` per touched node), then the nodes themselves
         // built once in node-id order, so no large node record is ever moved.
         rows.clear();
+        row_lines.clear();
+        // Per order SKU, its lines (canonical positions).
+        let mut lines_of: SmallVec<[u64; 16]> = SmallVec::from_elem(0, ns);
+        for (li, cl) in c.lines.iter().enumerate() {
+            if let Some(m) = lines_of.get_mut(cl.sku) {
+                *m |= bit(li);
+            }
+        }
         for (si, &sku) in c.skus.iter().enumerate() {
+            let sku_lines = lines_of.get(si).copied().unwrap_or(0);
             availability.for_each_stocking(sku, &self.ids, &mut |id, units| {
                 if units.is_zero() {
                     return;
@@ -742,6 +755,7 @@ impl RoutingNetwork {
                             Some(zero) => rows.extend_from_slice(zero),
                             None => rows.resize(rows.len().saturating_add(ns), 0),
                         }
+                        row_lines.push(0);
                     } else {
                         *s = SKIP;
                     }
@@ -750,6 +764,9 @@ impl RoutingNetwork {
                 if *s != SKIP {
                     if let Some(v) = rows.get_mut((*s as usize).saturating_mul(ns).saturating_add(si)) {
                         *v = units.get();
+                    }
+                    if let Some(m) = row_lines.get_mut(*s as usize) {
+                        *m |= sku_lines;
                     }
                 }
             });
@@ -790,7 +807,15 @@ impl RoutingNetwork {
         // known before the records are written; then the records, perturbed
         // as they are written, reusing the workspace's records in place.
         eligs.clear();
-        for &k in perm.iter() {
+        let no_reqs = order.lines.iter().all(|l| l.requires.is_empty());
+        if no_reqs {
+            // No capability requirements: a node may ship exactly the lines
+            // of the SKUs it stocks (a non-zero row entry), gathered above.
+            eligs.extend(perm.iter().map(|&k| {
+                slot.get(k as usize).and_then(|&s| row_lines.get(s as usize)).copied().unwrap_or(0)
+            }));
+        }
+        for &k in perm.iter().filter(|_| !no_reqs) {
             let k = k as usize;
             let at = slot.get(k).map_or(0, |&s| (s as usize).saturating_mul(ns));
             let row = rows.get(at..at.saturating_add(ns)).unwrap_or_default();
@@ -852,15 +877,23 @@ impl RoutingNetwork {
             node.fixed = fixed;
             node.cap = cap;
             node.elig = elig;
-            node.unit.clear();
             if self.unit_scaled.is_empty() {
-                // No per-(node, SKU) overrides: one unit cost for every SKU.
+                // No per-(node, SKU) overrides: one unit cost for every SKU,
+                // written in place when the reused record has the row's
+                // length already (`SmallVec::resize` goes through an
+                // iterator: ~250 instructions a record).
                 let u = mul128(self.unit.get(k).copied().unwrap_or(0), factor)
                     .and_then(|v| mul128(v, m))
                     .ok_or_else(ovf)?;
                 biggest = biggest.max(u);
-                node.unit.resize(c.skus.len(), u);
+                if node.unit.len() == ns {
+                    node.unit.fill(u);
+                } else {
+                    node.unit.clear();
+                    node.unit.extend(core::iter::repeat_n(u, ns));
+                }
             } else {
+                node.unit.clear();
                 for &sku in &c.skus {
                     let u =
                         mul128(self.unit_at(k, sku), factor).and_then(|v| mul128(v, m)).ok_or_else(ovf)?;
@@ -868,8 +901,12 @@ impl RoutingNetwork {
                     node.unit.push(u);
                 }
             }
-            node.stock.clear();
-            node.stock.extend_from_slice(row);
+            if node.stock.len() == row.len() {
+                node.stock.copy_from_slice(row);
+            } else {
+                node.stock.clear();
+                node.stock.extend_from_slice(row);
+            }
             rank = rank.saturating_add(1);
         }
         c.nodes.truncate(rank);
