@@ -99,6 +99,20 @@ pub(crate) fn bit(i: usize) -> u64 {
     if i >= 64 { 0 } else { 1u64 << i }
 }
 
+/// The indices of the set bits of `bits`, lowest first (e.g. the lines a
+/// node is eligible for, from its `elig` mask).
+#[inline]
+pub(crate) fn set_bits(mut bits: u64) -> impl Iterator<Item = usize> {
+    core::iter::from_fn(move || {
+        if bits == 0 {
+            return None;
+        }
+        let i = bits.trailing_zeros() as usize;
+        bits &= bits.wrapping_sub(1);
+        Some(i)
+    })
+}
+
 /// Checks a problem for everything a caller can get wrong, in the order of
 /// [`RoutingError`]'s variants.
 pub(crate) fn validate(problem: &RoutingProblem) -> Result<(), RoutingError> {

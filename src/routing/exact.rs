@@ -23,7 +23,7 @@
 use smallvec::SmallVec;
 
 use super::RoutingError;
-use super::compile::{Compiled, MAX_LINES, StockRow, bit};
+use super::compile::{Compiled, MAX_LINES, StockRow, bit, set_bits};
 use super::flow::Network;
 
 /// Units of canonical line `line` from compiled node `node`.
@@ -493,10 +493,7 @@ pub(crate) fn search(
         if lagrangian {
             let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
             let units = node.unit.as_slice();
-            let mut e = node.elig;
-            while e != 0 {
-                let li = e.trailing_zeros() as usize;
-                e &= e.wrapping_sub(1);
+            for li in set_bits(node.elig) {
                 let (Some(l), Some(m)) = (c.lines.get(li), lam.get_mut(li)) else { continue };
                 let cu = units.get(l.sku).copied().unwrap_or(0);
                 *m = (*m).min(add(cu, share)?);
@@ -1027,10 +1024,7 @@ fn node_units(c: &Compiled, node: &super::compile::CNode, distinct: bool, need: 
     let stock = node.stock.as_slice();
     let mut units = 0u64;
     if distinct {
-        let mut e = node.elig;
-        while e != 0 {
-            let li = e.trailing_zeros() as usize;
-            e &= e.wrapping_sub(1);
+        for li in set_bits(node.elig) {
             let Some(l) = c.lines.get(li) else { continue };
             units = units.saturating_add(l.qty.min(stock.get(l.sku).copied().unwrap_or(0)));
         }
@@ -1061,10 +1055,7 @@ fn node_alone(c: &Compiled, node: &super::compile::CNode, distinct: bool) -> Res
     let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
     let mut cost = node.fixed;
     if distinct {
-        let mut e = node.elig;
-        while e != 0 {
-            let li = e.trailing_zeros() as usize;
-            e &= e.wrapping_sub(1);
+        for li in set_bits(node.elig) {
             let Some(l) = c.lines.get(li) else { continue };
             let q = l.qty.min(stock.get(l.sku).copied().unwrap_or(0));
             if q > 0 {
@@ -1137,10 +1128,7 @@ pub(crate) fn lagrange(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
     for node in &c.nodes {
         let (units, stock) = (node.unit.as_slice(), node.stock.as_slice());
         let mut g = node.fixed;
-        let mut e = node.elig;
-        while e != 0 {
-            let li = e.trailing_zeros() as usize;
-            e &= e.wrapping_sub(1);
+        for li in set_bits(node.elig) {
             let (Some(l), Some(&v)) = (c.lines.get(li), lam.get(li)) else { continue };
             let u = units.get(l.sku).copied().unwrap_or(NONE);
             let q = stock.get(l.sku).copied().unwrap_or(0).min(l.qty);

@@ -18,7 +18,7 @@
 use smallvec::SmallVec;
 
 use super::RoutingError;
-use super::compile::{Compiled, bit};
+use super::compile::{Compiled, bit, set_bits};
 use super::exact::{Assignment, NONE, add, mul, split_set};
 
 #[cfg(test)]
@@ -168,10 +168,7 @@ pub(crate) fn best_small(
         // other cells stay 0 (a unit cost is read only where there is stock).
         let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
         let (mut w, mut shipped) = (NONE, 0u64);
-        let mut e = node.elig & all;
-        while e != 0 {
-            let li = e.trailing_zeros() as usize;
-            e &= e.wrapping_sub(1);
+        for li in set_bits(node.elig & all) {
             let (Some(&(sku, q)), Some(s), Some(m)) = (lines.get(li), srow.get_mut(li), cheapest.get_mut(li))
             else {
                 continue;
