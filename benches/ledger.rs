@@ -7,8 +7,9 @@
 
 use std::hint::black_box;
 
-use criterion::{BatchSize, Criterion, Throughput};
-use omniroute::{Command, CommandKind, Qty, Timestamp};
+use criterion::measurement::WallTime;
+use criterion::{BatchSize, BenchmarkGroup, Criterion, Throughput};
+use omniroute::{Command, CommandKind, Ledger, Qty, Timestamp};
 
 use crate::stream::{Grid, Ids, id};
 
@@ -24,59 +25,22 @@ pub fn benches(c: &mut Criterion) {
         let cmds = GRID.mixed(n);
         let base = GRID.prepared();
         g.throughput(Throughput::Elements(n));
-        g.bench_function(format!("reserve_commit_receive/{n}"), |b| {
-            b.iter_batched(
-                || base.clone(),
-                |mut l| {
-                    for cmd in &cmds {
-                        black_box(l.apply(black_box(cmd), now).unwrap());
-                    }
-                    assert_eq!(l.entry_count() as u64, n + PREPARED_ENTRIES);
-                    l
-                },
-                BatchSize::LargeInput,
-            )
-        });
+        one_by_one(&mut g, format!("reserve_commit_receive/{n}"), &base, false, &cmds, now);
         // The same with the idempotency table pre-sized (`reserve_entries`),
         // as a host with a steady volume would: no rehashing on the hot path.
-        g.bench_function(format!("reserve_commit_receive_presized/{n}"), |b| {
-            b.iter_batched(
-                || {
-                    let mut l = base.clone();
-                    l.reserve_entries(n as usize);
-                    l
-                },
-                |mut l| {
-                    for cmd in &cmds {
-                        black_box(l.apply(black_box(cmd), now).unwrap());
-                    }
-                    assert_eq!(l.entry_count() as u64, n + PREPARED_ENTRIES);
-                    l
-                },
-                BatchSize::LargeInput,
-            )
-        });
+        one_by_one(&mut g, format!("reserve_commit_receive_presized/{n}"), &base, true, &cmds, now);
         // The same with UUIDv4-like entry ids (seeded): no locality between
         // consecutive ids in the idempotency index.
         let random_cmds = GRID.mixed_with(n, Ids::Random);
         let random_base = GRID.prepared_with(Ids::Random);
-        g.bench_function(format!("reserve_commit_receive_presized_random_ids/{n}"), |b| {
-            b.iter_batched(
-                || {
-                    let mut l = random_base.clone();
-                    l.reserve_entries(n as usize);
-                    l
-                },
-                |mut l| {
-                    for cmd in &random_cmds {
-                        black_box(l.apply(black_box(cmd), now).unwrap());
-                    }
-                    assert_eq!(l.entry_count() as u64, n + PREPARED_ENTRIES);
-                    l
-                },
-                BatchSize::LargeInput,
-            )
-        });
+        one_by_one(
+            &mut g,
+            format!("reserve_commit_receive_presized_random_ids/{n}"),
+            &random_base,
+            true,
+            &random_cmds,
+            now,
+        );
         // Receives only, on 30,000 distinct scattered positions, pre-sized.
         let receives: Vec<Command> = (0..n)
             .map(|i| {
@@ -84,23 +48,7 @@ pub fn benches(c: &mut Criterion) {
                 Command::new(id(i), CommandKind::Receive { node, sku, qty: Qty::new(1), inbound: None })
             })
             .collect();
-        g.bench_function(format!("receive_presized/{n}"), |b| {
-            b.iter_batched(
-                || {
-                    let mut l = base.clone();
-                    l.reserve_entries(n as usize);
-                    l
-                },
-                |mut l| {
-                    for cmd in &receives {
-                        black_box(l.apply(black_box(cmd), now).unwrap());
-                    }
-                    assert_eq!(l.entry_count() as u64, n + PREPARED_ENTRIES);
-                    l
-                },
-                BatchSize::LargeInput,
-            )
-        });
+        one_by_one(&mut g, format!("receive_presized/{n}"), &base, true, &receives, now);
         // The same stream as one atomic batch (undo log on).
         g.bench_function(format!("batch_reserve_commit_receive_presized/{n}"), |b| {
             b.iter_batched(
@@ -119,4 +67,36 @@ pub fn benches(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+/// Benches applying `cmds` one by one to a clone of `base` (pre-sized for
+/// them when `presized`), asserting every command was remembered.
+fn one_by_one(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    name: String,
+    base: &Ledger,
+    presized: bool,
+    cmds: &[Command],
+    now: Timestamp,
+) {
+    let n = cmds.len() as u64;
+    g.bench_function(name, |b| {
+        b.iter_batched(
+            || {
+                let mut l = base.clone();
+                if presized {
+                    l.reserve_entries(cmds.len());
+                }
+                l
+            },
+            |mut l| {
+                for cmd in cmds {
+                    black_box(l.apply(black_box(cmd), now).unwrap());
+                }
+                assert_eq!(l.entry_count() as u64, n + PREPARED_ENTRIES);
+                l
+            },
+            BatchSize::LargeInput,
+        )
+    });
 }
