@@ -36,22 +36,11 @@ fn fast_path_equals_the_search_on_exact_ties() {
                 }
             }
         }
-        let lines: Vec<OrderLine> = (0..nl)
-            .map(|l| OrderLine::new(LineId::new(l), Sku::new(l), Qty::new(1 + rng.below(3))))
-            .collect();
-        let penalty = match rng.below(3) {
-            0 => None,
-            1 => Some("1".parse().unwrap()),
-            _ => Some("50".parse().unwrap()),
-        };
-        let max_ship = if rng.below(4) == 0 { Some(2) } else { None };
-        let rules = Rules::new().unfilled_unit_penalty(penalty).max_shipments(max_ship);
-        let p = RoutingProblem::new(nodes, lines).with_rules(rules);
+        let p = order(&mut rng, nodes, nl, |l| l, ["1", "50"], 4);
         total += 1;
         fast += usize::from(same_outcome(&p, &stock));
     }
-    eprintln!("fast path taken on {fast} of {total}");
-    assert!(fast * 4 >= total, "fast path taken on {fast} of {total}");
+    assert_taken_often(fast, total);
 }
 
 /// Candidate sets above 64 nodes (the pairs' bitmaps span several words),
@@ -84,20 +73,39 @@ fn fast_path_equals_the_search_on_many_candidates() {
                 }
             }
         }
-        let lines: Vec<OrderLine> = (0..nl)
-            .map(|l| OrderLine::new(LineId::new(9 - l), Sku::new(l), Qty::new(1 + rng.below(3))))
-            .collect();
-        let penalty = match rng.below(3) {
-            0 => None,
-            1 => Some("2".parse().unwrap()),
-            _ => Some("20.6612".parse().unwrap()),
-        };
-        let max_ship = if rng.below(5) == 0 { Some(2) } else { None };
-        let rules = Rules::new().unfilled_unit_penalty(penalty).max_shipments(max_ship);
-        let p = RoutingProblem::new(nodes, lines).with_rules(rules);
+        let p = order(&mut rng, nodes, nl, |l| 9 - l, ["2", "20.6612"], 5);
         total += 1;
         fast += usize::from(same_outcome(&p, &stock));
     }
+    assert_taken_often(fast, total);
+}
+
+/// The order of `nl` split lines (SKU `l`, id `line_id(l)`, 1–3 units) over
+/// `nodes`, with no penalty or one of `penalties`, and at most two shipments
+/// one time in `max_ship_one_in`.
+fn order(
+    rng: &mut Mix,
+    nodes: Vec<Node>,
+    nl: u32,
+    line_id: impl Fn(u32) -> u32,
+    penalties: [&str; 2],
+    max_ship_one_in: u64,
+) -> RoutingProblem {
+    let lines: Vec<OrderLine> = (0..nl)
+        .map(|l| OrderLine::new(LineId::new(line_id(l)), Sku::new(l), Qty::new(1 + rng.below(3))))
+        .collect();
+    let penalty = match rng.below(3) {
+        0 => None,
+        1 => Some(penalties[0].parse().unwrap()),
+        _ => Some(penalties[1].parse().unwrap()),
+    };
+    let max_ship = if rng.below(max_ship_one_in) == 0 { Some(2) } else { None };
+    let rules = Rules::new().unfilled_unit_penalty(penalty).max_shipments(max_ship);
+    RoutingProblem::new(nodes, lines).with_rules(rules)
+}
+
+/// The instances are built for the fast path: at least a quarter must take it.
+fn assert_taken_often(fast: usize, total: usize) {
     eprintln!("fast path taken on {fast} of {total}");
     assert!(fast * 4 >= total, "fast path taken on {fast} of {total}");
 }
