@@ -468,20 +468,39 @@ pub(crate) fn search(
     // line) the unit cost (NONE where not eligible) and the units the node
     // could ship of the line alone (its stock of the SKU, at most the
     // line's quantity).
-    let mut lam: SmallVec<[i128; 16]> = SmallVec::from_elem(pen, nl);
+    // (Plain arrays of at most 64 entries, not `SmallVec`s: every index of a
+    // `SmallVec` re-checks whether it spilled.)
+    let mut lam_buf = [pen; MAX_LINES];
+    let lam = lam_buf.get_mut(..nl).unwrap_or_default();
     // With one line per SKU (the usual case) a node's lines are visited
     // through the set bits of its eligibility only; otherwise its units per
     // SKU are summed first (a plain array: at most 64 SKUs, one per line).
     let distinct = c.skus.len() == nl;
     let mut need_buf = [0u64; MAX_LINES];
     let need = need_buf.get_mut(..c.skus.len()).unwrap_or_default();
+    // Per line, its SKU and quantity, compact (the line records are larger).
+    let mut sq_buf = [(0usize, 0u64); MAX_LINES];
+    for (slot, l) in sq_buf.iter_mut().zip(c.lines.iter()) {
+        *slot = (l.sku, l.qty);
+    }
+    let sq = sq_buf.get(..nl).unwrap_or_default();
     // In the same pass, the seed: the best single node that ships everything
     // alone (as [`best_single`]: all lines eligible, all their units in
     // stock, within its cap; then its cost to ship alone is the plan's).
     let all = c.all_lines();
     let mut single: Option<(i128, usize)> = None;
     for (k, node) in c.nodes.iter().enumerate() {
-        let units = node_units(c, node, distinct, need);
+        let units = if distinct {
+            let stock = node.stock.as_slice();
+            let mut units = 0u64;
+            for li in set_bits(node.elig) {
+                let Some(&(sku, qty)) = sq.get(li) else { continue };
+                units = units.saturating_add(qty.min(stock.get(sku).copied().unwrap_or(0)));
+            }
+            units
+        } else {
+            node_units(c, node, distinct, need)
+        };
         if c.max_ship >= 1 && node.elig & all == all && units == c.demand && node.cap >= c.demand {
             let cost = node_alone(c, node, distinct)?;
             if single.is_none_or(|(b, _)| cost < b) {
@@ -494,8 +513,8 @@ pub(crate) fn search(
             let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
             let units = node.unit.as_slice();
             for li in set_bits(node.elig) {
-                let (Some(l), Some(m)) = (c.lines.get(li), lam.get_mut(li)) else { continue };
-                let cu = units.get(l.sku).copied().unwrap_or(0);
+                let (Some(&(sku, _)), Some(m)) = (sq.get(li), lam.get_mut(li)) else { continue };
+                let cu = units.get(sku).copied().unwrap_or(0);
                 *m = (*m).min(add(cu, share)?);
             }
         }
@@ -510,7 +529,7 @@ pub(crate) fn search(
     // plan the search could return: the rest of the setup and the search
     // run over the other nodes only (the same optimum; among plans of equal
     // perturbed cost the search order decides, as ever).
-    let lag = if lagrangian { lagrange(c, &lam) } else { None };
+    let lag = if lagrangian { lagrange(c, lam) } else { None };
     let mut live: Vec<bool> = vec![true; n];
     let mut pair: Option<Assignment> = None;
     if let Some(lag) = &lag {
@@ -573,7 +592,17 @@ pub(crate) fn search(
     let mut pos_fixed: Vec<i128> = vec![0; m];
     let mut pos_slack: Vec<i128> = vec![0; m];
     let mut pos_unit: Vec<i128> = vec![NONE; m.saturating_mul(nl)];
-    let mut cheapest: SmallVec<[Option<i128>; 16]> = SmallVec::from_elem(None, nl);
+    let mut cheapest_buf: [Option<i128>; MAX_LINES] = [None; MAX_LINES];
+    let cheapest = cheapest_buf.get_mut(..nl).unwrap_or_default();
+    // For dominance, per search position: the node's eligibility and cap,
+    // and per line it is eligible for its stock of the line's SKU up to the
+    // order's demand for the SKU (flat, like `pos_unit`).
+    let mut want_buf = [0u64; MAX_LINES];
+    let want = want_buf.get_mut(..c.skus.len()).unwrap_or_default();
+    need_per_sku(c, c.all_lines(), want);
+    let mut pos_elig: Vec<u64> = vec![0; m];
+    let mut pos_cap: Vec<u64> = vec![0; m];
+    let mut pos_have: Vec<u64> = vec![0; m.saturating_mul(nl)];
     for p in (0..m).rev() {
         let j = order.get(p).copied().unwrap_or(0);
         let (Some(node), at, below) =
@@ -587,23 +616,31 @@ pub(crate) fn search(
         if let (Some(g), Some(lag)) = (pos_slack.get_mut(p), &lag) {
             *g = lag.slack.get(j).copied().unwrap_or(0);
         }
+        if let (Some(e), Some(cap)) = (pos_elig.get_mut(p), pos_cap.get_mut(p)) {
+            (*e, *cap) = (node.elig, node.cap);
+        }
         let u = usable.get(j).copied().unwrap_or(1);
         let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
-        let units = node.unit.as_slice();
-        for (li, l) in c.lines.iter().enumerate() {
-            let mut v = suffix.get(below.saturating_add(li)).copied().unwrap_or(NONE);
-            if node.elig & bit(li) != 0 {
-                let unit = units.get(l.sku).copied().unwrap_or(0);
-                v = v.min(add(unit, share)?);
-                if let Some(slot) = pos_unit.get_mut(at.saturating_add(li)) {
-                    *slot = unit;
-                }
-                if let Some(m) = cheapest.get_mut(li) {
-                    *m = Some(m.map_or(unit, |m| m.min(unit)));
-                }
+        let (units, stock) = (node.unit.as_slice(), node.stock.as_slice());
+        // The row below, then the node's own lines.
+        if below.saturating_add(nl) <= suffix.len() {
+            suffix.copy_within(below..below.saturating_add(nl), at);
+        }
+        for li in set_bits(node.elig) {
+            let Some(&(sku, _)) = sq.get(li) else { continue };
+            let unit = units.get(sku).copied().unwrap_or(0);
+            let i = at.saturating_add(li);
+            if let Some(slot) = suffix.get_mut(i) {
+                *slot = (*slot).min(add(unit, share)?);
             }
-            if let Some(slot) = suffix.get_mut(at.saturating_add(li)) {
-                *slot = v;
+            if let Some(slot) = pos_unit.get_mut(i) {
+                *slot = unit;
+            }
+            if let Some(slot) = pos_have.get_mut(i) {
+                *slot = stock.get(sku).copied().unwrap_or(0).min(want.get(sku).copied().unwrap_or(0));
+            }
+            if let Some(m) = cheapest.get_mut(li) {
+                *m = Some(m.map_or(unit, |m| m.min(unit)));
             }
         }
     }
@@ -618,7 +655,11 @@ pub(crate) fn search(
             base = add(base, mul(u, l.qty)?)?;
         }
     }
-    let dominator = dominators(c, &order);
+    let dominator = dominators(
+        &order,
+        nl,
+        Rows { fixed: &pos_fixed, elig: &pos_elig, cap: &pos_cap, unit: &pos_unit, have: &pos_have },
+    );
     let mut free = Vec::with_capacity(m);
     // Lists only for the nodes that dominate a position (a few of them):
     // one list per node would cost a SmallVec per candidate.
@@ -1124,18 +1165,15 @@ pub(crate) fn lagrange(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
             base = base.checked_add(super::compile::mul128(p.checked_sub(v)?, q)?)?;
         }
     }
+    // Per line, its SKU, quantity and multiplier, compact.
+    let mut per_line = [(0usize, 0u64, 0i128); MAX_LINES];
+    for ((slot, l), &v) in per_line.iter_mut().zip(c.lines.iter()).zip(lam.iter()) {
+        *slot = (l.sku, l.qty, v);
+    }
+    let per_line = per_line.get(..nl).unwrap_or_default();
     let mut slack = Vec::with_capacity(c.nodes.len());
     for node in &c.nodes {
-        let (units, stock) = (node.unit.as_slice(), node.stock.as_slice());
-        let mut g = node.fixed;
-        for li in set_bits(node.elig) {
-            let (Some(l), Some(&v)) = (c.lines.get(li), lam.get(li)) else { continue };
-            let u = units.get(l.sku).copied().unwrap_or(NONE);
-            let q = stock.get(l.sku).copied().unwrap_or(0).min(l.qty);
-            if u < v && q > 0 {
-                g = g.checked_sub(super::compile::mul128(v.checked_sub(u)?, i128::from(q))?)?;
-            }
-        }
+        let g = lagrange_node(node, per_line)?;
         if g < 0 {
             base = base.checked_add(g)?;
             slack.push(0);
@@ -1144,6 +1182,26 @@ pub(crate) fn lagrange(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
         }
     }
     Some(Lagrange { base, slack })
+}
+
+/// A node's reduced cost `g_k` ([`lagrange`]) from its record, given per
+/// line its SKU, quantity and multiplier.
+#[inline]
+fn lagrange_node(node: &super::compile::CNode, per_line: &[(usize, u64, i128)]) -> Option<i128> {
+    let (units, stock) = (node.unit.as_slice(), node.stock.as_slice());
+    let mut g = node.fixed;
+    for li in set_bits(node.elig) {
+        let Some(&(sku, qty, v)) = per_line.get(li) else { continue };
+        let u = units.get(sku).copied().unwrap_or(NONE);
+        if u >= v {
+            continue;
+        }
+        let q = stock.get(sku).copied().unwrap_or(0).min(qty);
+        if q > 0 {
+            g = g.checked_sub(super::compile::mul128(v.checked_sub(u)?, i128::from(q))?)?;
+        }
+    }
+    Some(g)
 }
 
 /// How many positions of least reduced cost [`pair_by_slack`] pairs up.
@@ -1208,6 +1266,18 @@ pub(crate) fn lagrange_by_node(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
 /// with when looking for a dominator (bounds the O(nodes²) pairwise check).
 const DOMINANCE_TRIES: usize = 24;
 
+/// Per search position, what [`dominators`] compares, flat: the node's
+/// shipment cost, eligibility and cap, and per (position, line) its unit cost
+/// (where eligible) and its stock of the line's SKU up to the order's demand
+/// for the SKU (where eligible).
+struct Rows<'a> {
+    fixed: &'a [i128],
+    elig: &'a [u64],
+    cap: &'a [u64],
+    unit: &'a [i128],
+    have: &'a [u64],
+}
+
 /// Per search position, a node earlier in `order` that dominates the node
 /// there: eligible for every line it is, at most its unit cost for each of
 /// those lines' SKUs, at least its stock of each (up to the order's demand
@@ -1215,57 +1285,57 @@ const DOMINANCE_TRIES: usize = 24;
 /// cost. In any plan that uses the dominated node and not the dominator,
 /// moving the dominated node's units to the dominator costs strictly less
 /// (perturbed), so the optimum never opens a dominated node without its
-/// dominator.
+/// dominator. `rows` are per position of `order` (lines `nl` per row).
 #[inline(never)]
-fn dominators(c: &Compiled, order: &[usize]) -> Vec<Option<usize>> {
-    let mut want: SmallVec<[u64; 16]> = SmallVec::from_elem(0, c.skus.len());
-    for l in &c.lines {
-        if let Some(v) = want.get_mut(l.sku) {
-            *v = v.saturating_add(l.qty);
-        }
-    }
-    // Fixed cost, eligibility and cap per search position, compact: the
-    // pairwise pre-check reads these and touches a node record only when it
-    // passes (and only the nodes in `order` are read at all).
-    let key: Vec<(i128, u64, u64)> =
-        order.iter().map(|&k| c.nodes.get(k).map_or((NONE, 0, 0), |n| (n.fixed, n.elig, n.cap))).collect();
-    // Per line: the positions of the nodes eligible for it, in search order.
-    let mut by_line: Vec<SmallVec<[usize; 32]>> = vec![SmallVec::new(); c.lines.len()];
+fn dominators(order: &[usize], nl: usize, rows: Rows<'_>) -> Vec<Option<usize>> {
+    // Per line: the first `DOMINANCE_TRIES` positions of the nodes eligible
+    // for it, in search order (flat, `DOMINANCE_TRIES` slots per line).
+    let mut by_line: Vec<u32> = vec![0; nl.saturating_mul(DOMINANCE_TRIES)];
+    let mut filled = [0usize; MAX_LINES];
     let mut out = Vec::with_capacity(order.len());
-    for (pb, &b) in order.iter().enumerate() {
-        let Some(nb) = c.nodes.get(b) else {
-            out.push(None);
-            continue;
-        };
-        let (ub, sb) = (nb.unit.as_slice(), nb.stock.as_slice());
-        let first = nb.elig.trailing_zeros() as usize;
+    for (pb, ((&fb, &eb), &cb)) in rows.fixed.iter().zip(rows.elig.iter()).zip(rows.cap.iter()).enumerate() {
+        let at_b = pb.saturating_mul(nl);
+        let (ub, hb) = (
+            rows.unit.get(at_b..at_b.saturating_add(nl)).unwrap_or_default(),
+            rows.have.get(at_b..at_b.saturating_add(nl)).unwrap_or_default(),
+        );
+        let first = eb.trailing_zeros() as usize;
+        let tried = filled.get(first).copied().unwrap_or(0);
+        let from = first.saturating_mul(DOMINANCE_TRIES);
+        let list = by_line.get(from..from.saturating_add(tried)).unwrap_or_default();
         let mut found = None;
-        if let Some(list) = by_line.get(first) {
-            for &pa in list.iter().take(DOMINANCE_TRIES) {
-                let (Some(&(fa, ea, ca)), Some(&a)) = (key.get(pa), order.get(pa)) else { continue };
-                if fa >= nb.fixed || ea & nb.elig != nb.elig || ca < nb.cap {
-                    continue;
-                }
-                let Some(na) = c.nodes.get(a) else { continue };
-                let (ua, sa) = (na.unit.as_slice(), na.stock.as_slice());
-                let ok =
-                    c.lines.iter().enumerate().filter(|(li, _)| nb.elig & bit(*li) != 0).all(|(_, l)| {
-                        let s = l.sku;
-                        let need = want.get(s).copied().unwrap_or(0);
-                        let (ua, ub) = (ua.get(s).copied().unwrap_or(0), ub.get(s).copied().unwrap_or(0));
-                        let (sa, sb) = (sa.get(s).copied().unwrap_or(0), sb.get(s).copied().unwrap_or(0));
-                        ua <= ub && sa >= sb.min(need)
-                    });
-                if ok {
-                    found = Some(a);
-                    break;
-                }
+        for &pa in list {
+            let pa = pa as usize;
+            let (Some(&fa), Some(&ea), Some(&ca)) = (rows.fixed.get(pa), rows.elig.get(pa), rows.cap.get(pa))
+            else {
+                continue;
+            };
+            if fa >= fb || ea & eb != eb || ca < cb {
+                continue;
+            }
+            let at_a = pa.saturating_mul(nl);
+            let (ua, ha) = (
+                rows.unit.get(at_a..at_a.saturating_add(nl)).unwrap_or_default(),
+                rows.have.get(at_a..at_a.saturating_add(nl)).unwrap_or_default(),
+            );
+            let ok = set_bits(eb).all(|li| {
+                let (ua, ub) = (ua.get(li).copied().unwrap_or(NONE), ub.get(li).copied().unwrap_or(0));
+                let (ha, hb) = (ha.get(li).copied().unwrap_or(0), hb.get(li).copied().unwrap_or(u64::MAX));
+                ua <= ub && ha >= hb
+            });
+            if ok {
+                found = order.get(pa).copied();
+                break;
             }
         }
         out.push(found);
-        for (li, list) in by_line.iter_mut().enumerate() {
-            if nb.elig & bit(li) != 0 && list.len() < DOMINANCE_TRIES {
-                list.push(pb);
+        for li in set_bits(eb) {
+            let Some(n) = filled.get_mut(li) else { continue };
+            if *n < DOMINANCE_TRIES {
+                if let Some(slot) = by_line.get_mut(li.saturating_mul(DOMINANCE_TRIES).saturating_add(*n)) {
+                    *slot = u32::try_from(pb).unwrap_or(u32::MAX);
+                }
+                *n = n.saturating_add(1);
             }
         }
     }
