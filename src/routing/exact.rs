@@ -600,8 +600,7 @@ pub(crate) fn search(
     let mut want_buf = [0u64; MAX_LINES];
     let want = want_buf.get_mut(..c.skus.len()).unwrap_or_default();
     need_per_sku(c, c.all_lines(), want);
-    let mut pos_elig: Vec<u64> = vec![0; m];
-    let mut pos_cap: Vec<u64> = vec![0; m];
+    let mut pos_key: Vec<(i128, u64, u64)> = vec![(NONE, 0, 0); m];
     let mut pos_have: Vec<u64> = vec![0; m.saturating_mul(nl)];
     for p in (0..m).rev() {
         let j = order.get(p).copied().unwrap_or(0);
@@ -616,8 +615,8 @@ pub(crate) fn search(
         if let (Some(g), Some(lag)) = (pos_slack.get_mut(p), &lag) {
             *g = lag.slack.get(j).copied().unwrap_or(0);
         }
-        if let (Some(e), Some(cap)) = (pos_elig.get_mut(p), pos_cap.get_mut(p)) {
-            (*e, *cap) = (node.elig, node.cap);
+        if let Some(key) = pos_key.get_mut(p) {
+            *key = (node.fixed, node.elig, node.cap);
         }
         let u = usable.get(j).copied().unwrap_or(1);
         let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
@@ -655,11 +654,7 @@ pub(crate) fn search(
             base = add(base, mul(u, l.qty)?)?;
         }
     }
-    let dominator = dominators(
-        &order,
-        nl,
-        Rows { fixed: &pos_fixed, elig: &pos_elig, cap: &pos_cap, unit: &pos_unit, have: &pos_have },
-    );
+    let dominator = dominators(&order, nl, Rows { key: &pos_key, unit: &pos_unit, have: &pos_have });
     let mut free = Vec::with_capacity(m);
     // Lists only for the nodes that dominate a position (a few of them):
     // one list per node would cost a SmallVec per candidate.
@@ -704,7 +699,8 @@ pub(crate) fn search(
         list_of,
         dominated,
         outside: suffix,
-        pen,
+        pen_row: vec![pen; nl],
+        qty: c.lines.iter().map(|l| l.qty).collect(),
         pos_fixed,
         min_fixed_from,
         min_slack_from,
@@ -756,8 +752,10 @@ struct Search<'a> {
     /// `outside[p * lines + l]`: the least of the penalty and the amortised
     /// bound of line l over positions p.. (NONE if neither).
     outside: Vec<i128>,
-    /// The penalty, NONE if there is none.
-    pen: i128,
+    /// The penalty (NONE if there is none), once per line.
+    pen_row: Vec<i128>,
+    /// Per line, its quantity (compact).
+    qty: Vec<u64>,
     /// Per search position: the node's fixed cost.
     pos_fixed: Vec<i128>,
     /// Per search position p: the least fixed cost at positions p.. (NONE
@@ -931,19 +929,18 @@ impl Search<'_> {
             let outs = if more {
                 self.outside.get(after.saturating_mul(nl)..after.saturating_add(1).saturating_mul(nl))
             } else {
-                None
+                Some(self.pen_row.as_slice())
             };
+            let (Some(outs), true) = (outs, units.len() == nl && smin.len() == nl) else { continue };
             let mut lb = f2;
             let mut pruned = false;
-            for (li, l) in c.lines.iter().enumerate() {
-                let here = smin.get(li).copied().unwrap_or(NONE).min(units.get(li).copied().unwrap_or(NONE));
-                let out = outs.map_or(self.pen, |o| o.get(li).copied().unwrap_or(NONE));
-                let u = here.min(out);
+            for (((&a, &b), &o), &q) in smin.iter().zip(units.iter()).zip(outs.iter()).zip(self.qty.iter()) {
+                let u = a.min(b).min(o);
                 if u == NONE {
                     pruned = true;
                     break;
                 }
-                lb = add(lb, mul(u, l.qty)?)?;
+                lb = add(lb, mul(u, q)?)?;
                 if lb >= best {
                     pruned = true;
                     break;
@@ -1267,13 +1264,11 @@ pub(crate) fn lagrange_by_node(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
 const DOMINANCE_TRIES: usize = 24;
 
 /// Per search position, what [`dominators`] compares, flat: the node's
-/// shipment cost, eligibility and cap, and per (position, line) its unit cost
+/// (shipment cost, eligibility, cap), and per (position, line) its unit cost
 /// (where eligible) and its stock of the line's SKU up to the order's demand
 /// for the SKU (where eligible).
 struct Rows<'a> {
-    fixed: &'a [i128],
-    elig: &'a [u64],
-    cap: &'a [u64],
+    key: &'a [(i128, u64, u64)],
     unit: &'a [i128],
     have: &'a [u64],
 }
@@ -1293,7 +1288,7 @@ fn dominators(order: &[usize], nl: usize, rows: Rows<'_>) -> Vec<Option<usize>> 
     let mut by_line: Vec<u32> = vec![0; nl.saturating_mul(DOMINANCE_TRIES)];
     let mut filled = [0usize; MAX_LINES];
     let mut out = Vec::with_capacity(order.len());
-    for (pb, ((&fb, &eb), &cb)) in rows.fixed.iter().zip(rows.elig.iter()).zip(rows.cap.iter()).enumerate() {
+    for (pb, &(fb, eb, cb)) in rows.key.iter().enumerate() {
         let at_b = pb.saturating_mul(nl);
         let (ub, hb) = (
             rows.unit.get(at_b..at_b.saturating_add(nl)).unwrap_or_default(),
@@ -1306,10 +1301,7 @@ fn dominators(order: &[usize], nl: usize, rows: Rows<'_>) -> Vec<Option<usize>> 
         let mut found = None;
         for &pa in list {
             let pa = pa as usize;
-            let (Some(&fa), Some(&ea), Some(&ca)) = (rows.fixed.get(pa), rows.elig.get(pa), rows.cap.get(pa))
-            else {
-                continue;
-            };
+            let Some(&(fa, ea, ca)) = rows.key.get(pa) else { continue };
             if fa >= fb || ea & eb != eb || ca < cb {
                 continue;
             }
