@@ -43,6 +43,17 @@ use crate::model::{Money, NodeId, Sku};
 /// set's cheapest stock, which is that flow's optimum without building it). `ship_complete` is solved directly: each node that can ship the
 /// whole order alone, or nothing.
 ///
+/// A second lower bound is Lagrangian: price each line's units at a
+/// multiplier (its least unit cost plus shipment cost amortised over a
+/// node's usable units), and every plan opening a node set costs at least a
+/// constant plus, for each node of the set, its reduced shipment cost (its
+/// shipment cost less what its stock would save at those prices, when
+/// positive) — a facility-location relaxation, exact in integers for any
+/// multipliers. Before the search is set up, every node whose bound alone
+/// reaches the incumbent, or exceeds the cost of a cheap pair of nodes (the
+/// pairs among the few of least reduced cost, each evaluated exactly), is
+/// removed; in the search it bounds each child in O(1).
+///
 /// Before that search, orders whose lines split freely, with distinct SKUs,
 /// no binding cap, at most 128 candidates and at least the default search
 /// limit, try a fast path: the best plan of at most two shipments (every
