@@ -695,6 +695,8 @@ pub(crate) fn search(
         budget: max_visits,
         gave_up: false,
         set: Vec::new(),
+        set_pos: Vec::new(),
+        pos_have,
         free,
         list_of,
         dominated,
@@ -743,6 +745,12 @@ struct Search<'a> {
     budget: u64,
     gave_up: bool,
     set: Vec<usize>,
+    /// The search positions of [`Self::set`]'s nodes.
+    set_pos: Vec<usize>,
+    /// `pos_have[p * lines + l]`: the stock of line l's SKU at the node at
+    /// search position p, at most the order's demand for the SKU (0 where
+    /// not eligible).
+    pos_have: Vec<u64>,
     /// Search positions whose node no earlier node dominates, ascending.
     free: Vec<usize>,
     /// Per node index: its list in [`Self::dominated`], [`NO_LIST`] if none.
@@ -956,8 +964,10 @@ impl Search<'_> {
                 return Ok(());
             }
             self.set.push(j);
+            self.set_pos.push(pos);
             let r = self.visit(f2, s2, after, &child_min);
             self.set.pop();
+            self.set_pos.pop();
             r?;
         }
         Ok(())
@@ -974,6 +984,7 @@ impl Search<'_> {
         let c = self.c;
         let more = self.set.len() < self.depth;
         let exact = independent_lines(c, &self.set);
+        let nl = c.lines.len();
         let mut lb = fixed;
         let mut offers: SmallVec<[(i128, u64); 8]> = SmallVec::new();
         for (li, l) in c.lines.iter().enumerate() {
@@ -983,14 +994,19 @@ impl Search<'_> {
                 (a, p) => a.or(p),
             };
             offers.clear();
-            for &k in &self.set {
-                let Some(node) = c.nodes.get(k) else { continue };
-                if node.elig & bit(li) == 0 {
+            // From the flat per-position rows: the unit cost where eligible
+            // (NONE elsewhere) and the stock up to the SKU's demand, which
+            // takes the same units, as `left` never exceeds the line's
+            // quantity.
+            for &p in &self.set_pos {
+                let at = p.saturating_mul(nl).saturating_add(li);
+                let u = self.pos_unit.get(at).copied().unwrap_or(NONE);
+                if u == NONE {
                     continue;
                 }
-                let have = node.stock.as_slice().get(l.sku).copied().unwrap_or(0);
+                let have = self.pos_have.get(at).copied().unwrap_or(0);
                 if have > 0 {
-                    offers.push((node.unit.as_slice().get(l.sku).copied().unwrap_or(0), have));
+                    offers.push((u, have));
                 }
             }
             offers.sort_unstable();
