@@ -129,8 +129,11 @@ struct Whole<'a> {
     /// Per line, the capability mask it requires (as `required_mask`).
     masks: &'a [Option<u64>],
     any_requires: bool,
-    /// Units in all.
+    /// Units in all (at least 1).
     total: u64,
+    /// No pickup node and no window: a node is open when its cap is above
+    /// 0, which the cap check (`cap ≥ total`) implies.
+    plain: bool,
 }
 
 /// The compile's gathering of candidates from the stocking nodes of each
@@ -746,7 +749,8 @@ impl RoutingNetwork {
             Some(all.min(a.min(b).checked_add(self.min_fixed)?))
         });
         let loses = |cost: i128| two.is_some_and(|t| cost > t) || at_least.is_some_and(|a| cost >= a);
-        let w = Whole { order, availability, need: &need, masks: &masks, any_requires, total };
+        let plain = order.pickup_at.is_none() && order.deliver_within_days.is_none();
+        let w = Whole { order, availability, need: &need, masks: &masks, any_requires, total, plain };
         let mut best: Option<(i128, usize)> = None;
         if by_unit {
             for &(unit, k) in scan {
@@ -836,7 +840,7 @@ impl RoutingNetwork {
     /// capability).
     #[inline(always)]
     fn whole_cost(&self, k: usize, w: &Whole<'_>) -> Result<Option<i128>, RoutingError> {
-        if !self.open_for(k, w.order) {
+        if !w.plain && !self.open_for(k, w.order) {
             return Ok(None);
         }
         let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { return Ok(None) };
