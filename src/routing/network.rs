@@ -166,8 +166,7 @@ impl Gather<'_> {
     // instructions a stocked position).
     #[inline(never)]
     fn sku(&mut self, ids: &[NodeId], units: &[Qty], si: usize, sku_lines: u64) {
-        // Locals, not fields: the loop's stores cannot then make the
-        // compiler reload the slices' addresses on every position.
+        // Loop invariants as locals (the network's id table, the row length).
         let ns = self.ns;
         let dense: &[u32] = &self.net.dense;
         for (&id, &q) in ids.iter().zip(units) {
