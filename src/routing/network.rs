@@ -14,6 +14,42 @@ use super::{
 };
 use crate::model::{LineId, Money, Node, NodeId, Qty, Sku};
 
+/// Bounds of an order's perturbed costs over any candidates of a network
+/// (its every node a candidate: the tie-break multiplier `m` grows with
+/// their number), at the network's scale.
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    /// The largest unit cost (nodes' and overrides').
+    max_unit: i128,
+    /// The largest `unit × demand` for which `unit × m × 4 × demand` plus
+    /// every shipment cost perturbed (`× m`, plus its tie-break addition)
+    /// fits: `⌊(i128::MAX − fixed) / 4m⌋`.
+    cap: i128,
+}
+
+impl Bound {
+    fn new(fixed: &[i128], unit: &[i128], overrides: &BTreeMap<(NodeId, Sku), i128>) -> Option<Self> {
+        let (b, m) = tie_break(fixed.len()).ok()?;
+        let n = i128::try_from(fixed.len()).ok()?;
+        let max_unit = unit.iter().chain(overrides.values()).copied().max().unwrap_or(0);
+        let sum = fixed.iter().try_fold(0i128, |t, &f| t.checked_add(f))?;
+        // Each node adds at most `b + n` to its perturbed shipment cost.
+        let fixed = mul128(sum, m)?.checked_add(mul128(b.checked_add(n)?, n)?)?;
+        let cap = i128::MAX.checked_sub(fixed)?.checked_div(m.checked_mul(4)?)?;
+        Some(Self { max_unit, cap })
+    }
+}
+
+/// `a × b`, or `None` on overflow: one 64 × 64-bit multiplication when both
+/// fit in 64 bits (the product then fits in 128), else checked.
+#[inline(always)]
+fn mul_cost(a: i128, b: i128) -> Option<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(x), Ok(y)) => Some(i128::from(x).wrapping_mul(i128::from(y))),
+        _ => a.checked_mul(b),
+    }
+}
+
 /// No candidate slot yet (in [`RouteWorkspace::slot`]).
 const FREE: u32 = u32::MAX;
 /// The node was looked at for this order and cannot ship it.
@@ -93,12 +129,105 @@ struct Whole<'a> {
     /// Per line, the capability mask it requires (as `required_mask`).
     masks: &'a [Option<u64>],
     any_requires: bool,
-    /// Units in all.
+    /// Units in all (at least 1).
     total: u64,
+    /// No pickup node and no window: a node is open when its cap is above
+    /// 0, which the cap check (`cap ≥ total`) implies.
+    plain: bool,
 }
 
-/// A zero stock row, appended per new candidate (at most one SKU a line).
-const ZERO_ROW: [u64; MAX_LINES] = [0; MAX_LINES];
+/// The compile's gathering of candidates from the stocking nodes of each
+/// order SKU, into the workspace's slots, rows and touched list, sized
+/// beforehand for every candidate (so the loop only indexes slices).
+struct Gather<'a> {
+    net: &'a RoutingNetwork,
+    order: &'a RouteRequest,
+    /// No pickup node and no window: a node is open when its cap is above 0.
+    plain: bool,
+    /// Order SKUs (the length of a stock row).
+    ns: usize,
+    slot: &'a mut [u32],
+    touched: &'a mut Vec<u32>,
+    /// `ns` per possible candidate (a row is zeroed when taken).
+    rows: &'a mut [u64],
+    /// One per possible candidate (zeroed when taken).
+    row_lines: &'a mut [u64],
+    /// Candidates so far (the next row).
+    next: u32,
+}
+
+impl Gather<'_> {
+    /// The nodes `ids` have `units` of order SKU `si` (whose lines are
+    /// `sku_lines`): on its first visit a node becomes a candidate with the
+    /// next (zero) row, or is skipped when closed for the order; then its
+    /// row gets the units.
+    // Not inlined, with a node's first visit out of line: the loop then
+    // keeps its values in registers (inlined in the compile it took ~45
+    // instructions a stocked position).
+    #[inline(never)]
+    fn sku(&mut self, ids: &[NodeId], units: &[Qty], si: usize, sku_lines: u64) {
+        // Loop invariants as locals (the network's id table, the row length).
+        let ns = self.ns;
+        let dense: &[u32] = &self.net.dense;
+        for (&id, &q) in ids.iter().zip(units) {
+            if q.is_zero() {
+                continue;
+            }
+            let k = if dense.is_empty() {
+                let Ok(k) = self.net.ids.binary_search(&id) else { continue };
+                k
+            } else {
+                match dense.get(id.as_usize()) {
+                    Some(&k) if k != FREE => k as usize,
+                    _ => continue,
+                }
+            };
+            let Some(&s) = self.slot.get(k) else { continue };
+            let s = if s == FREE {
+                let s = first_visit(self, k);
+                if let Some(v) = self.slot.get_mut(k) {
+                    *v = s;
+                }
+                s
+            } else {
+                s
+            } as usize;
+            if s != SKIP as usize {
+                // `s < 2^32` and `ns ≤ 64`: the index cannot wrap.
+                if let Some(v) = self.rows.get_mut(s.wrapping_mul(ns).wrapping_add(si)) {
+                    *v = q.get();
+                }
+                if let Some(m) = self.row_lines.get_mut(s) {
+                    *m |= sku_lines;
+                }
+            }
+        }
+    }
+}
+
+/// Node `k`'s slot on its first visit: the next row, zeroed, when it is
+/// open for the order, else [`SKIP`]; either way it is touched.
+#[cold]
+#[inline(never)]
+fn first_visit(g: &mut Gather<'_>, k: usize) -> u32 {
+    g.touched.push(u32::try_from(k).unwrap_or(u32::MAX));
+    let open =
+        if g.plain { g.net.max_units.get(k).is_some_and(|&m| m > 0) } else { g.net.open_for(k, g.order) };
+    if !open {
+        return SKIP;
+    }
+    // At most one row per network node and per stocked position, as sized.
+    let s = g.next;
+    g.next = g.next.saturating_add(1);
+    let at = (s as usize).wrapping_mul(g.ns);
+    if let Some(row) = g.rows.get_mut(at..at.wrapping_add(g.ns)) {
+        row.fill(0);
+    }
+    if let Some(m) = g.row_lines.get_mut(s as usize) {
+        *m = 0;
+    }
+    s
+}
 
 /// Reusable scratch memory for [`RoutingNetwork::route_with`]: a host that
 /// routes many orders keeps one per thread, so compiling an order allocates
@@ -122,6 +251,11 @@ pub struct RouteWorkspace {
     row_lines: Vec<u64>,
     /// Bitmap over the network's nodes, for sorting `perm`.
     bits: Vec<u64>,
+    /// Stocking nodes and units reported through
+    /// [`Availability::for_each_stocking`] (sources without
+    /// [`Availability::stocking`]), all order SKUs one after another.
+    found_ids: Vec<NodeId>,
+    found_units: Vec<Qty>,
 }
 
 impl RouteWorkspace {
@@ -191,6 +325,9 @@ pub struct RoutingNetwork {
     max_units: Vec<u64>,
     /// Least unit cost over nodes and overrides.
     min_unit: i128,
+    /// Bounds of the perturbed costs with every node a candidate (`None`
+    /// when they overflow), for `totals_fit`.
+    bound: Option<Bound>,
     /// Least shipment cost, and the least sum of two (None with fewer than two nodes).
     min_fixed: i128,
     two_fixed: Option<i128>,
@@ -318,6 +455,7 @@ impl RoutingNetwork {
             by_key.iter().map(|&(_, k)| (unit_lb.get(k as usize).copied().unwrap_or(0), k)).collect();
         by_unit.sort_unstable();
         let min_unit = unit_lb.iter().copied().min().unwrap_or(0);
+        let bound = Bound::new(&fixed, &unit, &unit_scaled);
         let mut sorted_fixed = fixed.clone();
         sorted_fixed.sort_unstable();
         let min_fixed = sorted_fixed.first().copied().unwrap_or(0);
@@ -340,6 +478,7 @@ impl RoutingNetwork {
             transit,
             max_units,
             min_unit,
+            bound,
             min_fixed,
             two_fixed,
         })
@@ -351,6 +490,7 @@ impl RoutingNetwork {
         &self.nodes
     }
 
+    #[inline]
     fn index_of(&self, id: NodeId) -> Option<usize> {
         if self.dense.is_empty() {
             self.ids.binary_search(&id).ok()
@@ -530,6 +670,9 @@ impl RoutingNetwork {
     /// An order whose cheapest single full shipment provably beats every
     /// other plan (splits, partial fills, nothing shipped): answered without
     /// compiling. `None` when the shortcut does not apply.
+    // Not inlined: the shortcut is most orders' whole route on small
+    // networks, and on its own it compiles tighter (measured).
+    #[inline(never)]
     fn single_node(
         &self,
         order: &RouteRequest,
@@ -547,6 +690,18 @@ impl RoutingNetwork {
                 Err(_) => return Ok(None),
             },
         };
+        // Units in all (an overflow is the general path's error to report).
+        let Some(total) = order.lines.iter().try_fold(0u64, |t, l| t.checked_add(l.quantity.get())) else {
+            return Ok(None);
+        };
+        // The general path (as `Optimal`) fails with an overflow when a
+        // total over its candidates does not fit, whichever node ships:
+        // answer here only when no set of this network's nodes can overflow
+        // it, so the shortcut never returns a plan where `Optimal` fails
+        // (nor fails where it returns one). Then nothing below overflows.
+        if !self.totals_fit(penalty, total) {
+            return Ok(None);
+        }
         let ovf = || RoutingError::overflow("plan cost");
         let mut masks: SmallVec<[Option<u64>; 16]> = SmallVec::new();
         for l in &order.lines {
@@ -557,14 +712,12 @@ impl RoutingNetwork {
             masks.push(m);
         }
         let any_requires = order.lines.iter().any(|l| !l.requires.is_empty());
-        // Units needed per SKU, and in all.
+        // Units needed per SKU (each at most `total`).
         let mut need: SmallVec<[(Sku, u64); 16]> = SmallVec::new();
-        let mut total = 0u64;
         for l in &order.lines {
             let q = l.quantity.get();
-            total = total.checked_add(q).ok_or_else(ovf)?;
             match need.iter_mut().find(|(s, _)| *s == l.sku) {
-                Some(e) => e.1 = e.1.checked_add(q).ok_or_else(ovf)?,
+                Some(e) => e.1 = e.1.saturating_add(q),
                 None => need.push((l.sku, q)),
             }
         }
@@ -595,7 +748,8 @@ impl RoutingNetwork {
             Some(all.min(a.min(b).checked_add(self.min_fixed)?))
         });
         let loses = |cost: i128| two.is_some_and(|t| cost > t) || at_least.is_some_and(|a| cost >= a);
-        let w = Whole { order, availability, need: &need, masks: &masks, any_requires, total };
+        let plain = order.pickup_at.is_none() && order.deliver_within_days.is_none();
+        let w = Whole { order, availability, need: &need, masks: &masks, any_requires, total, plain };
         let mut best: Option<(i128, usize)> = None;
         if by_unit {
             for &(unit, k) in scan {
@@ -670,12 +824,22 @@ impl RoutingNetwork {
         }))
     }
 
+    /// Whether the general path's check of every total (as `perturb`'s: the
+    /// largest perturbed unit cost or penalty times 4 × the demand, plus the
+    /// perturbed shipment costs) passes for any candidates whatever, at the
+    /// network's scale: bounded with every node a candidate (`bound`).
+    fn totals_fit(&self, penalty: Option<i128>, total: u64) -> bool {
+        let Some(Bound { max_unit, cap }) = self.bound else { return false };
+        let big = penalty.map_or(max_unit, |p| p.max(max_unit));
+        mul_cost(big, i128::from(total)).is_some_and(|v| v <= cap)
+    }
+
     /// Node `k`'s cost to ship the whole order alone, `None` when it cannot
     /// (closed for the order, over its cap, short of a SKU, or lacking a
     /// capability).
     #[inline(always)]
     fn whole_cost(&self, k: usize, w: &Whole<'_>) -> Result<Option<i128>, RoutingError> {
-        if !self.open_for(k, w.order) {
+        if !w.plain && !self.open_for(k, w.order) {
             return Ok(None);
         }
         let (Some(&id), Some(&cap)) = (self.ids.get(k), self.max_units.get(k)) else { return Ok(None) };
@@ -701,14 +865,28 @@ impl RoutingNetwork {
 
     /// Compiles `order` into `ws.compiled`: the same result as
     /// `compile::compile` on the equivalent problem, up to the cost scale.
+    /// Not inlined: its large stack frame would cost every `route_with`,
+    /// also those the single-node shortcut answers.
+    #[inline(never)]
     fn compile(
         &self,
         order: &RouteRequest,
         availability: &dyn Availability,
         ws: &mut RouteWorkspace,
     ) -> Result<(), RoutingError> {
-        let RouteWorkspace { slot, touched, compiled: c, order: canon, rows, perm, eligs, row_lines, bits } =
-            ws;
+        let RouteWorkspace {
+            slot,
+            touched,
+            compiled: c,
+            order: canon,
+            rows,
+            perm,
+            eligs,
+            row_lines,
+            bits,
+            found_ids,
+            found_units,
+        } = ws;
         if slot.len() < self.nodes.len() {
             slot.resize(self.nodes.len(), FREE);
         }
@@ -731,8 +909,6 @@ impl RoutingNetwork {
         // Candidates: nodes that stock an order SKU and may ship. First their
         // stock rows (flat, `ns` per touched node), then the nodes themselves
         // built once in node-id order, so no large node record is ever moved.
-        rows.clear();
-        row_lines.clear();
         // Per order SKU, its lines (canonical positions).
         let mut lines_of: SmallVec<[u64; 16]> = SmallVec::from_elem(0, ns);
         for (li, cl) in c.lines.iter().enumerate() {
@@ -740,36 +916,46 @@ impl RoutingNetwork {
                 *m |= bit(li);
             }
         }
-        for (si, &sku) in c.skus.iter().enumerate() {
-            let sku_lines = lines_of.get(si).copied().unwrap_or(0);
-            availability.for_each_stocking(sku, &self.ids, &mut |id, units| {
-                if units.is_zero() {
-                    return;
-                }
-                let Some(k) = self.index_of(id) else { return };
-                let Some(s) = slot.get_mut(k) else { return };
-                if *s == FREE {
-                    if self.open_for(k, order) {
-                        *s = u32::try_from(rows.len().checked_div(ns).unwrap_or(0)).unwrap_or(SKIP);
-                        match ZERO_ROW.get(..ns) {
-                            Some(zero) => rows.extend_from_slice(zero),
-                            None => rows.resize(rows.len().saturating_add(ns), 0),
-                        }
-                        row_lines.push(0);
-                    } else {
-                        *s = SKIP;
-                    }
-                    touched.push(u32::try_from(k).unwrap_or(u32::MAX));
-                }
-                if *s != SKIP {
-                    if let Some(v) = rows.get_mut((*s as usize).saturating_mul(ns).saturating_add(si)) {
-                        *v = units.get();
-                    }
-                    if let Some(m) = row_lines.get_mut(*s as usize) {
-                        *m |= sku_lines;
-                    }
-                }
-            });
+        // Each order SKU's stocking nodes and units: the source's slices, or
+        // (for sources without them) the nodes its callback reports, buffered.
+        let mut lists: SmallVec<[(&[NodeId], &[Qty]); 16]> = SmallVec::new();
+        let direct = c.skus.iter().all(|&sku| availability.stocking(sku).is_some());
+        let mut ends: SmallVec<[usize; 16]> = SmallVec::new();
+        if direct {
+            lists.extend(c.skus.iter().filter_map(|&sku| availability.stocking(sku)));
+        } else {
+            found_ids.clear();
+            found_units.clear();
+            for &sku in &c.skus {
+                availability.for_each_stocking(sku, &self.ids, &mut |id, q| {
+                    found_ids.push(id);
+                    found_units.push(q);
+                });
+                ends.push(found_ids.len());
+            }
+            let mut from = 0usize;
+            for &to in &ends {
+                let ids = found_ids.get(from..to).unwrap_or_default();
+                let units = found_units.get(from..to).unwrap_or_default();
+                lists.push((ids, units));
+                from = to;
+            }
+        }
+        // At most one candidate per network node and per stocked position.
+        let visits = lists.iter().fold(0usize, |t, (ids, _)| t.saturating_add(ids.len()));
+        let most = visits.min(self.nodes.len());
+        // Grown, never shrunk: a row is zeroed when a candidate takes it.
+        if rows.len() < most.saturating_mul(ns) {
+            rows.resize(most.saturating_mul(ns), 0);
+        }
+        if row_lines.len() < most {
+            row_lines.resize(most, 0);
+        }
+        // Without a pickup node or a window, a node is open when it has a cap above 0.
+        let plain = order.pickup_at.is_none() && order.deliver_within_days.is_none();
+        let mut g = Gather { net: self, order, plain, ns, slot, touched, rows, row_lines, next: 0 };
+        for (si, &(ids, units)) in lists.iter().enumerate() {
+            g.sku(ids, units, si, lines_of.get(si).copied().unwrap_or(0));
         }
         let masks: SmallVec<[Option<u64>; 16]> = canon
             .iter()
@@ -844,16 +1030,24 @@ impl RoutingNetwork {
         let mut biggest = penalty.unwrap_or(0);
         let mut fixed_sum = 0i128;
         let mut rank = 0usize;
+        // A network cost at the order's scale, perturbed: `v × factor × m`,
+        // with `factor × m` once per order (the same product, and an
+        // overflow exactly when the two steps would overflow).
+        let fm = mul128(factor, m);
+        let perturbed = |v: i128| match fm {
+            Some(fm) => mul_cost(v, fm),
+            None => mul128(v, factor).and_then(|v| mul128(v, m)),
+        };
         for (&k, &elig) in perm.iter().zip(eligs.iter()) {
             if elig == 0 {
                 continue;
             }
             let k = k as usize;
-            let at = slot.get(k).map_or(0, |&s| (s as usize).saturating_mul(ns));
-            let row = rows.get(at..at.saturating_add(ns)).unwrap_or_default();
+            // Rows are at most `ns ≤ 64` per candidate: the index cannot wrap.
+            let at = slot.get(k).map_or(0, |&s| (s as usize).wrapping_mul(ns));
+            let row = rows.get(at..at.wrapping_add(ns)).unwrap_or_default();
             let r = i128::try_from(rank).map_err(|_| ovf())?;
-            let fixed = mul128(self.fixed.get(k).copied().unwrap_or(0), factor)
-                .and_then(|v| mul128(v, m))
+            let fixed = perturbed(self.fixed.get(k).copied().unwrap_or(0))
                 .and_then(|v| v.checked_add(b))
                 .and_then(|v| v.checked_add(r))
                 .ok_or_else(ovf)?;
@@ -882,9 +1076,7 @@ impl RoutingNetwork {
                 // written in place when the reused record has the row's
                 // length already (`SmallVec::resize` goes through an
                 // iterator: ~250 instructions a record).
-                let u = mul128(self.unit.get(k).copied().unwrap_or(0), factor)
-                    .and_then(|v| mul128(v, m))
-                    .ok_or_else(ovf)?;
+                let u = perturbed(self.unit.get(k).copied().unwrap_or(0)).ok_or_else(ovf)?;
                 biggest = biggest.max(u);
                 if node.unit.len() == ns {
                     node.unit.fill(u);

@@ -51,6 +51,33 @@ pub trait Availability {
             }
         }
     }
+
+    /// The nodes with units of `sku` available and their units, as two
+    /// slices of equal length (node ids ascending, units > 0), when the
+    /// source keeps them that way; `None` (the default) when it does not.
+    ///
+    /// It is an optional fast path of [`Self::for_each_stocking`] and must
+    /// report the same nodes and units:
+    /// [`RoutingNetwork`](super::RoutingNetwork) reads the slices when they
+    /// are given (no call per stocked node) and calls
+    /// [`Self::for_each_stocking`] otherwise, with the same plans either way.
+    /// [`StockTable`] gives them.
+    ///
+    /// ```
+    /// use omniroute::routing::{Availability, StockTable};
+    /// use omniroute::{NodeId, Qty, Sku};
+    /// let mut t = StockTable::new();
+    /// t.set(NodeId::new(5), Sku::new(1), Qty::new(2))?;
+    /// t.set(NodeId::new(3), Sku::new(1), Qty::new(4))?;
+    /// assert_eq!(t.stocking(Sku::new(1)), Some((&[NodeId::new(3), NodeId::new(5)][..], &[Qty::new(4), Qty::new(2)][..])));
+    /// let flat = |_: NodeId, _: Sku| Qty::new(3);
+    /// assert_eq!(flat.stocking(Sku::new(1)), None);
+    /// # Ok::<(), omniroute::routing::RoutingError>(())
+    /// ```
+    fn stocking(&self, sku: Sku) -> Option<(&[NodeId], &[Qty])> {
+        let _ = sku;
+        None
+    }
 }
 
 impl<F: Fn(NodeId, Sku) -> Qty> Availability for F {
@@ -87,6 +114,8 @@ pub struct StockTable {
     rows: Vec<Vec<u64>>,
     /// Per SKU, the nodes with units > 0, sorted.
     stocking: Vec<Vec<NodeId>>,
+    /// Per SKU, the units of each node of `stocking` (same positions).
+    units: Vec<Vec<Qty>>,
 }
 
 impl StockTable {
@@ -97,7 +126,7 @@ impl StockTable {
     /// An empty table.
     #[must_use]
     pub const fn new() -> Self {
-        Self { rows: Vec::new(), stocking: Vec::new() }
+        Self { rows: Vec::new(), stocking: Vec::new(), units: Vec::new() }
     }
 
     /// Sets the units available of `sku` at `node`.
@@ -124,14 +153,24 @@ impl StockTable {
         }
         if self.stocking.len() <= s {
             self.stocking.resize_with(s.saturating_add(1), Vec::new);
+            self.units.resize_with(s.saturating_add(1), Vec::new);
         }
-        if let Some(list) = self.stocking.get_mut(s) {
+        if let (Some(list), Some(qs)) = (self.stocking.get_mut(s), self.units.get_mut(s)) {
             match (list.binary_search(&node), units.is_zero()) {
                 (Ok(at), true) => {
                     list.remove(at);
+                    qs.remove(at);
                 }
-                (Err(at), false) => list.insert(at, node),
-                _ => {}
+                (Ok(at), false) => {
+                    if let Some(q) = qs.get_mut(at) {
+                        *q = units;
+                    }
+                }
+                (Err(at), false) => {
+                    list.insert(at, node);
+                    qs.insert(at, units);
+                }
+                (Err(_), true) => {}
             }
         }
         Ok(())
@@ -145,14 +184,18 @@ impl Availability for StockTable {
     }
 
     fn for_each_stocking(&self, sku: Sku, _among: &[NodeId], found: &mut dyn FnMut(NodeId, Qty)) {
-        let (Some(row), Some(list)) = (self.rows.get(sku.as_usize()), self.stocking.get(sku.as_usize()))
-        else {
-            return;
-        };
-        for &node in list {
-            if let Some(&units) = row.get(node.as_usize()) {
-                found(node, Qty::new(units));
+        if let Some((nodes, units)) = self.stocking(sku) {
+            for (&node, &q) in nodes.iter().zip(units) {
+                found(node, q);
             }
+        }
+    }
+
+    #[inline]
+    fn stocking(&self, sku: Sku) -> Option<(&[NodeId], &[Qty])> {
+        match (self.stocking.get(sku.as_usize()), self.units.get(sku.as_usize())) {
+            (Some(nodes), Some(units)) => Some((nodes, units)),
+            _ => Some((&[], &[])),
         }
     }
 }

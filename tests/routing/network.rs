@@ -24,16 +24,31 @@ impl Availability for Scan<'_> {
     }
 }
 
+/// Availability with per-SKU callbacks but no slices: exercises the
+/// compile's buffered path for [`Availability::for_each_stocking`].
+struct Listed<'a>(&'a StockTable);
+
+impl Availability for Listed<'_> {
+    fn available(&self, node: NodeId, sku: Sku) -> Qty {
+        self.0.available(node, sku)
+    }
+
+    fn for_each_stocking(&self, sku: Sku, among: &[NodeId], found: &mut dyn FnMut(NodeId, Qty)) {
+        self.0.for_each_stocking(sku, among, found);
+    }
+}
+
 fn same(p: &RoutingProblem, stock: &StockTable, ws: &mut RouteWorkspace, what: &str) {
     let want = Optimal.route(p, stock, &RouteOptions::new());
     let net = RoutingNetwork::with_unit_costs(p.nodes.clone(), p.unit_costs.clone());
     let req = RouteRequest::from_problem(p);
-    let (got, scan) = match &net {
+    let (got, scan, listed) = match &net {
         Ok(net) => (
             net.route_with(&req, stock, &RouteOptions::new(), ws),
             net.route(&req, &Scan(stock), &RouteOptions::new()),
+            net.route_with(&req, &Listed(stock), &RouteOptions::new(), ws),
         ),
-        Err(e) => (Err(e.clone()), Err(e.clone())),
+        Err(e) => (Err(e.clone()), Err(e.clone()), Err(e.clone())),
     };
     match (&want, &got) {
         (Ok(a), Ok(b)) => {
@@ -46,6 +61,7 @@ fn same(p: &RoutingProblem, stock: &StockTable, ws: &mut RouteWorkspace, what: &
         _ => panic!("{what}: optimal {want:?} vs network {got:?}"),
     }
     assert_eq!(format!("{got:?}"), format!("{scan:?}"), "{what}: default scan differs");
+    assert_eq!(format!("{got:?}"), format!("{listed:?}"), "{what}: callback path differs");
 }
 
 #[test]
@@ -152,4 +168,60 @@ fn network_rejects_bad_nodes_and_orders() {
     assert!(matches!(net.route(&two, &stock, &o), Err(RoutingError::DuplicateLine { .. })));
     let away = RouteRequest::new(vec![l]).with_pickup_at(Some(NodeId::new(3)));
     assert!(matches!(net.route(&away, &stock, &o), Err(RoutingError::UnknownNode { .. })));
+}
+
+#[test]
+fn stock_table_slices_match_its_cells() {
+    // Sets, overwrites and zeroings in random order: the per-SKU slices list
+    // exactly the cells with units, ascending, with their units.
+    let mut rng = Rng(0x5EED_0A13);
+    for _ in 0..cases(200) {
+        let mut t = StockTable::new();
+        for _ in 0..rng.below(60) {
+            let units = if rng.below(3) == 0 { 0 } else { rng.below(5) };
+            t.set(NodeId::new(rng.below(12) as u32), Sku::new(rng.below(4) as u32), Qty::new(units)).unwrap();
+        }
+        for s in 0..5u32 {
+            let sku = Sku::new(s);
+            let want: Vec<(NodeId, Qty)> = (0..13u32)
+                .map(NodeId::new)
+                .map(|n| (n, t.available(n, sku)))
+                .filter(|(_, q)| !q.is_zero())
+                .collect();
+            let (nodes, units) = t.stocking(sku).unwrap();
+            let got: Vec<(NodeId, Qty)> = nodes.iter().copied().zip(units.iter().copied()).collect();
+            assert_eq!(got, want, "sku {s}");
+            let mut called = Vec::new();
+            t.for_each_stocking(sku, &[], &mut |n, q| called.push((n, q)));
+            assert_eq!(called, want, "sku {s}");
+        }
+    }
+}
+
+#[test]
+fn network_overflows_where_optimal_does() {
+    // Node 1's unit cost is so large that Optimal's check of every total
+    // (perturbed, times the demand) overflows, though node 0 alone ships
+    // the order cheaply: the single-node shortcut must not answer first.
+    use omniroute::routing::RoutingError;
+    let nodes = vec![
+        Node::new(NodeId::new(0), NodeKind::Warehouse)
+            .with_shipment_cost("1".parse().unwrap())
+            .with_unit_cost("1".parse().unwrap()),
+        Node::new(NodeId::new(1), NodeKind::Warehouse)
+            .with_unit_cost("70000000000000000000000000000".parse().unwrap()),
+    ];
+    let q = Qty::new(1_000_000_000);
+    let lines =
+        vec![OrderLine::new(LineId::new(0), Sku::new(0), q), OrderLine::new(LineId::new(1), Sku::new(1), q)];
+    let mut stock = StockTable::new();
+    for n in 0..2 {
+        for s in 0..2 {
+            stock.set(NodeId::new(n), Sku::new(s), q).unwrap();
+        }
+    }
+    let p = RoutingProblem::new(nodes, lines);
+    let want = Optimal.route(&p, &stock, &RouteOptions::new());
+    assert!(matches!(want, Err(RoutingError::Overflow { .. })), "{want:?}");
+    same(&p, &stock, &mut RouteWorkspace::new(), "huge unit cost");
 }
