@@ -234,7 +234,11 @@ pub(crate) fn split_set(
             cost = add(cost, mul(u, q)?)?;
             left = left.saturating_sub(q);
             takes.push((i, li, q));
-            used |= bit(i);
+            if used & bit(i) == 0 {
+                // The node's shipment cost, once, as it opens.
+                used |= bit(i);
+                cost = add(cost, set.get(i).and_then(|&k| c.nodes.get(k)).map_or(0, |n| n.fixed))?;
+            }
         }
         if left > 0 {
             match c.penalty {
@@ -242,10 +246,9 @@ pub(crate) fn split_set(
                 None => return Ok(None),
             }
         }
-    }
-    for (i, &k) in set.iter().enumerate() {
-        if used & bit(i) != 0 {
-            cost = add(cost, c.nodes.get(k).map_or(0, |n| n.fixed))?;
+        // Costs are never negative: the cost so far only grows.
+        if bound.is_some_and(|b| cost >= b) {
+            return Ok(None);
         }
     }
     if bound.is_some_and(|b| cost >= b) {
@@ -921,6 +924,12 @@ impl Search<'_> {
             // The Lagrangian bound of every set holding the set and this child.
             let s2 = slack.saturating_add(self.pos_slack.get(pos).copied().unwrap_or(0));
             if self.lag_base.saturating_add(s2) >= best {
+                // Nor any later child, when even the least reduced cost from
+                // here on cannot (the incumbent only falls).
+                let g = self.min_slack_from.get(pos).copied().unwrap_or(NONE);
+                if self.lag_base.saturating_add(slack).saturating_add(g) >= best {
+                    break;
+                }
                 continue;
             }
             let f2 = add(fixed, self.pos_fixed.get(pos).copied().unwrap_or(0))?;
@@ -979,11 +988,18 @@ impl Search<'_> {
     /// when no two lines share a SKU and no set node's cap is below the
     /// order's demand (the flow then splits into one independent problem per
     /// line), which the second value reports. `Ok(None)` when some line
-    /// cannot be filled (so [`Self::bound`] is `None` too).
-    fn line_bound(&self, fixed: i128, next: usize) -> Result<(Option<i128>, bool), RoutingError> {
+    /// cannot be filled (so [`Self::bound`] is `None` too). Costs are never
+    /// negative, so once the bound reaches `stop` the remaining lines are
+    /// skipped: the value returned is then at least `stop` (and not claimed
+    /// exact).
+    fn line_bound(
+        &self,
+        fixed: i128,
+        next: usize,
+        stop: Option<i128>,
+    ) -> Result<(Option<i128>, bool), RoutingError> {
         let c = self.c;
         let more = self.set.len() < self.depth;
-        let exact = independent_lines(c, &self.set);
         let nl = c.lines.len();
         let mut lb = fixed;
         let mut offers: SmallVec<[(i128, u64); 8]> = SmallVec::new();
@@ -1025,15 +1041,20 @@ impl Search<'_> {
                     None => return Ok((None, true)),
                 }
             }
+            // Costs are never negative: once the bound reaches `stop`, the
+            // rest of the lines only raise it.
+            if stop.is_some_and(|s| lb >= s) {
+                return Ok((Some(lb), false));
+            }
         }
-        Ok((Some(lb), exact))
+        Ok((Some(lb), independent_lines(c, &self.set)))
     }
 
     fn visit(&mut self, fixed: i128, slack: i128, next: usize, smin: &[i128]) -> Result<(), RoutingError> {
         // The per-line relaxation first: it prunes without a flow whenever
         // the flow bound would, and is the flow bound itself in the common
         // case of distinct SKUs and no binding caps.
-        let (cheap, exact) = self.line_bound(fixed, next)?;
+        let (cheap, exact) = self.line_bound(fixed, next, self.prune_at())?;
         let Some(cheap) = cheap else { return Ok(()) };
         if self.prune_at().is_some_and(|b| cheap >= b) {
             return Ok(());
@@ -1281,8 +1302,8 @@ const DOMINANCE_TRIES: usize = 24;
 
 /// Per search position, what [`dominators`] compares, flat: the node's
 /// (shipment cost, eligibility, cap), and per (position, line) its unit cost
-/// (where eligible) and its stock of the line's SKU up to the order's demand
-/// for the SKU (where eligible).
+/// (NONE where not eligible) and its stock of the line's SKU up to the
+/// order's demand for the SKU (0 where not eligible).
 struct Rows<'a> {
     key: &'a [(i128, u64, u64)],
     unit: &'a [i128],
@@ -1326,11 +1347,12 @@ fn dominators(order: &[usize], nl: usize, rows: Rows<'_>) -> Vec<Option<usize>> 
                 rows.unit.get(at_a..at_a.saturating_add(nl)).unwrap_or_default(),
                 rows.have.get(at_a..at_a.saturating_add(nl)).unwrap_or_default(),
             );
-            let ok = set_bits(eb).all(|li| {
-                let (ua, ub) = (ua.get(li).copied().unwrap_or(NONE), ub.get(li).copied().unwrap_or(0));
-                let (ha, hb) = (ha.get(li).copied().unwrap_or(0), hb.get(li).copied().unwrap_or(u64::MAX));
-                ua <= ub && ha >= hb
-            });
+            // Every line at once, no mask: where b is not eligible its row
+            // holds NONE and 0, which every a passes; where it is, a is too.
+            let ok = ua.len() == ub.len()
+                && ha.len() == hb.len()
+                && ha.iter().zip(hb.iter()).all(|(a, b)| a >= b)
+                && ua.iter().zip(ub.iter()).all(|(a, b)| a <= b);
             if ok {
                 found = order.get(pa).copied();
                 break;
