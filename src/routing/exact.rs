@@ -473,8 +473,9 @@ pub(crate) fn search(
     // line's quantity).
     // (Plain arrays of at most 64 entries, not `SmallVec`s: every index of a
     // `SmallVec` re-checks whether it spilled.)
+    // Both indexed by line modulo `MAX_LINES` (a no-op: a line index is a
+    // set bit of a u64) in the passes below, which elides the bounds check.
     let mut lam_buf = [pen; MAX_LINES];
-    let lam = lam_buf.get_mut(..nl).unwrap_or_default();
     // With one line per SKU (the usual case) a node's lines are visited
     // through the set bits of its eligibility only; otherwise its units per
     // SKU are summed first (a plain array: at most 64 SKUs, one per line).
@@ -486,7 +487,6 @@ pub(crate) fn search(
     for (slot, l) in sq_buf.iter_mut().zip(c.lines.iter()) {
         *slot = (l.sku, l.qty);
     }
-    let sq = sq_buf.get(..nl).unwrap_or_default();
     // In the same pass, the seed: the best single node that ships everything
     // alone (as [`best_single`]: all lines eligible, all their units in
     // stock, within its cap; then its cost to ship alone is the plan's).
@@ -497,7 +497,7 @@ pub(crate) fn search(
             let stock = node.stock.as_slice();
             let mut units = 0u64;
             for li in set_bits(node.elig) {
-                let Some(&(sku, qty)) = sq.get(li) else { continue };
+                let Some(&(sku, qty)) = sq_buf.get(li % MAX_LINES) else { continue };
                 units = units.saturating_add(qty.min(stock.get(sku).copied().unwrap_or(0)));
             }
             units
@@ -516,7 +516,11 @@ pub(crate) fn search(
             let share = div_floor(node.fixed, u).unwrap_or(node.fixed);
             let units = node.unit.as_slice();
             for li in set_bits(node.elig) {
-                let (Some(&(sku, _)), Some(m)) = (sq.get(li), lam.get_mut(li)) else { continue };
+                let (Some(&(sku, _)), Some(m)) =
+                    (sq_buf.get(li % MAX_LINES), lam_buf.get_mut(li % MAX_LINES))
+                else {
+                    continue;
+                };
                 let cu = units.get(sku).copied().unwrap_or(0);
                 *m = (*m).min(add(cu, share)?);
             }
@@ -532,6 +536,7 @@ pub(crate) fn search(
     // plan the search could return: the rest of the setup and the search
     // run over the other nodes only (the same optimum; among plans of equal
     // perturbed cost the search order decides, as ever).
+    let lam = lam_buf.get(..nl).unwrap_or_default();
     let lag = if lagrangian { lagrange(c, lam) } else { None };
     let mut live: Vec<bool> = vec![true; n];
     let mut pair: Option<Assignment> = None;
@@ -629,7 +634,7 @@ pub(crate) fn search(
             suffix.copy_within(below..below.saturating_add(nl), at);
         }
         for li in set_bits(node.elig) {
-            let Some(&(sku, _)) = sq.get(li) else { continue };
+            let Some(&(sku, _)) = sq_buf.get(li % MAX_LINES) else { continue };
             let unit = units.get(sku).copied().unwrap_or(0);
             let i = at.saturating_add(li);
             if let Some(slot) = suffix.get_mut(i) {
@@ -1186,6 +1191,7 @@ pub(crate) struct Lagrange {
 ///
 /// O(n × l) for n nodes and l lines (the set bits of each node's
 /// eligibility), reading the node records in place.
+#[inline(never)]
 pub(crate) fn lagrange(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
     let nl = c.lines.len();
     if lam.len() != nl || lam.contains(&NONE) {
@@ -1199,15 +1205,22 @@ pub(crate) fn lagrange(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
             base = base.checked_add(super::compile::mul128(p.checked_sub(v)?, q)?)?;
         }
     }
-    // Per line, its SKU, quantity and multiplier, compact.
+    // Per line, its SKU, quantity and multiplier, compact; a full array of
+    // `MAX_LINES`, so that a line index (below 64) needs no bounds check.
     let mut per_line = [(0usize, 0u64, 0i128); MAX_LINES];
     for ((slot, l), &v) in per_line.iter_mut().zip(c.lines.iter()).zip(lam.iter()) {
         *slot = (l.sku, l.qty, v);
     }
-    let per_line = per_line.get(..nl).unwrap_or_default();
+    // The order's units, exactly (at most 64 × 2^64, no overflow in 128
+    // bits). Below 2^63 (always, short of absurd quantities) every node's
+    // sum of `(λ_l − c_kl) × ub_kl` over the terms whose difference fits 64
+    // bits is below 2^64 × 2^63 = 2^127: [`lagrange_node`] then sums those
+    // terms in unchecked 128-bit arithmetic (one 64 × 64-bit product each).
+    let units = c.lines.iter().fold(0u128, |t, l| t.wrapping_add(u128::from(l.qty)));
+    let fast = units < 1u128 << 63;
     let mut slack = Vec::with_capacity(c.nodes.len());
     for node in &c.nodes {
-        let g = lagrange_node(node, per_line)?;
+        let g = lagrange_node(node, &per_line, fast)?;
         if g < 0 {
             base = base.checked_add(g)?;
             slack.push(0);
@@ -1219,23 +1232,44 @@ pub(crate) fn lagrange(c: &Compiled, lam: &[i128]) -> Option<Lagrange> {
 }
 
 /// A node's reduced cost `g_k` ([`lagrange`]) from its record, given per
-/// line its SKU, quantity and multiplier.
+/// line (indexed by line) its SKU, quantity and multiplier.
+///
+/// With `fast` (the order's units below 2^63), the terms `(λ_l − c_kl) ×
+/// ub_kl` whose difference fits 64 bits are summed in a `u128` without
+/// checks (their sum is below 2^127, see [`lagrange`]) and subtracted once
+/// at the end; the others as before, checked. The result is exactly the
+/// checked one: every term is positive, so `g` only decreases, every
+/// intermediate value lies between `f_k` and the final one, and it is
+/// `None` exactly when the final value or a term does not fit (a term of
+/// the unchecked sum always fits).
 #[inline]
-fn lagrange_node(node: &super::compile::CNode, per_line: &[(usize, u64, i128)]) -> Option<i128> {
+fn lagrange_node(
+    node: &super::compile::CNode,
+    per_line: &[(usize, u64, i128); MAX_LINES],
+    fast: bool,
+) -> Option<i128> {
     let (units, stock) = (node.unit.as_slice(), node.stock.as_slice());
     let mut g = node.fixed;
+    let mut sum = 0u128;
     for li in set_bits(node.elig) {
-        let Some(&(sku, qty, v)) = per_line.get(li) else { continue };
+        // `li % MAX_LINES` is `li` (a set bit of a u64): no bounds check.
+        let Some(&(sku, qty, v)) = per_line.get(li % MAX_LINES) else { continue };
         let u = units.get(sku).copied().unwrap_or(NONE);
         if u >= v {
             continue;
         }
         let q = stock.get(sku).copied().unwrap_or(0).min(qty);
-        if q > 0 {
-            g = g.checked_sub(super::compile::mul128(v.checked_sub(u)?, i128::from(q))?)?;
+        if q == 0 {
+            continue;
+        }
+        let d = v.checked_sub(u)?;
+        match u64::try_from(d) {
+            // No wrap: see above.
+            Ok(d) if fast => sum = sum.wrapping_add(u128::from(d).wrapping_mul(u128::from(q))),
+            _ => g = g.checked_sub(super::compile::mul128(d, i128::from(q))?)?,
         }
     }
-    Some(g)
+    g.checked_sub(i128::try_from(sum).ok()?)
 }
 
 /// How many positions of least reduced cost [`pair_by_slack`] pairs up.
@@ -1250,6 +1284,7 @@ const PAIR_POOL: usize = 8;
 /// # Complexity
 ///
 /// O(n × `PAIR_POOL`) to pick the nodes, then O(l) per pair.
+#[inline(never)]
 fn pair_by_slack(
     c: &Compiled,
     lag: &Lagrange,
