@@ -225,3 +225,31 @@ fn network_overflows_where_optimal_does() {
     assert!(matches!(want, Err(RoutingError::Overflow { .. })), "{want:?}");
     same(&p, &stock, &mut RouteWorkspace::new(), "huge unit cost");
 }
+
+#[test]
+fn network_ignores_stock_at_ids_outside_it() {
+    // Stock at ids in a hole of the network's dense id table and beyond its
+    // largest id, with one workspace shared by a larger network first.
+    let node = |id: u32, ship: &str| {
+        Node::new(NodeId::new(id), NodeKind::Store).with_shipment_cost(ship.parse().unwrap())
+    };
+    let mut stock = StockTable::new();
+    for (id, s, q) in [(0, 0, 2), (3, 0, 9), (3, 1, 9), (5, 1, 4), (9, 0, 9), (9, 1, 9), (40, 1, 9)] {
+        stock.set(NodeId::new(id), Sku::new(s), Qty::new(q)).unwrap();
+    }
+    let lines = vec![
+        OrderLine::new(LineId::new(0), Sku::new(0), Qty::new(2)),
+        OrderLine::new(LineId::new(1), Sku::new(1), Qty::new(3)),
+    ];
+    let mut ws = RouteWorkspace::new();
+    let big =
+        RoutingProblem::new(vec![node(0, "5"), node(3, "1"), node(9, "1"), node(40, "2")], lines.clone());
+    same(&big, &stock, &mut ws, "larger network");
+    let small = RoutingProblem::new(vec![node(0, "5"), node(5, "3")], lines);
+    same(&small, &stock, &mut ws, "ids outside the network");
+    let net = RoutingNetwork::new(small.nodes.clone()).unwrap();
+    let plan =
+        net.route_with(&RouteRequest::from_problem(&small), &stock, &RouteOptions::new(), &mut ws).unwrap();
+    let from: Vec<NodeId> = plan.shipments.iter().map(|s| s.node).collect();
+    assert_eq!(from, vec![NodeId::new(0), NodeId::new(5)]);
+}
