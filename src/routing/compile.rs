@@ -84,11 +84,14 @@ impl Compiled {
 /// `a × b`, or `None` on overflow. When both fit in 64 bits the product
 /// cannot overflow 128 bits, so it skips `i128::checked_mul`'s slow path
 /// (a hot spot of the optimiser's bounds and of compiling costs).
+/// Written as a product of two sign-extended `i64`s, so it compiles to one
+/// 64 × 64-bit multiplication.
 #[inline]
 pub(crate) fn mul128(a: i128, b: i128) -> Option<i128> {
-    const LO: i128 = i64::MIN as i128;
-    const HI: i128 = i64::MAX as i128;
-    if (LO..=HI).contains(&a) && (LO..=HI).contains(&b) { Some(a.wrapping_mul(b)) } else { a.checked_mul(b) }
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(x), Ok(y)) => Some(i128::from(x).wrapping_mul(i128::from(y))),
+        _ => a.checked_mul(b),
+    }
 }
 
 pub(crate) fn mask_below(n: usize) -> u64 {

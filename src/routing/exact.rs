@@ -502,7 +502,7 @@ pub(crate) fn search(
             }
             units
         } else {
-            node_units(c, node, distinct, need)
+            units_shared_skus(c, node, need)
         };
         if c.max_ship >= 1 && node.elig & all == all && units == c.demand && node.cap >= c.demand {
             let cost = node_alone(c, node, distinct)?;
@@ -1098,21 +1098,15 @@ pub(crate) fn div_floor(a: i128, b: u64) -> Option<i128> {
 
 /// The units `node` could ship of `c`'s order on its own (its stock of each
 /// eligible line's SKU, at most the lines' demand for it; the cap not
-/// applied). `need` is scratch space, one entry per order SKU, used when
-/// lines share SKUs (`distinct` false).
-fn node_units(c: &Compiled, node: &super::compile::CNode, distinct: bool, need: &mut [u64]) -> u64 {
-    let stock = node.stock.as_slice();
+/// applied), when lines share SKUs (the search's first pass sums them
+/// line by line otherwise). `need` is scratch space, one entry per order SKU.
+// Out of line: the rare path, kept out of the first pass's loop.
+#[inline(never)]
+fn units_shared_skus(c: &Compiled, node: &super::compile::CNode, need: &mut [u64]) -> u64 {
+    need_per_sku(c, node.elig, need);
     let mut units = 0u64;
-    if distinct {
-        for li in set_bits(node.elig) {
-            let Some(l) = c.lines.get(li) else { continue };
-            units = units.saturating_add(l.qty.min(stock.get(l.sku).copied().unwrap_or(0)));
-        }
-    } else {
-        need_per_sku(c, node.elig, need);
-        for (&have, &want) in stock.iter().zip(need.iter()) {
-            units = units.saturating_add(want.min(have));
-        }
+    for (&have, &want) in node.stock.as_slice().iter().zip(need.iter()) {
+        units = units.saturating_add(want.min(have));
     }
     units
 }
@@ -1129,8 +1123,8 @@ fn need_per_sku(c: &Compiled, elig: u64, need: &mut [u64]) {
     }
 }
 
-/// What `node` would cost shipping alone the units of [`node_units`] (its
-/// shipment cost plus their unit costs).
+/// What `node` would cost shipping alone the units it could ship (as the
+/// search's first pass counts them: its shipment cost plus their unit costs).
 fn node_alone(c: &Compiled, node: &super::compile::CNode, distinct: bool) -> Result<i128, RoutingError> {
     let (stock, unit) = (node.stock.as_slice(), node.unit.as_slice());
     let mut cost = node.fixed;

@@ -40,16 +40,6 @@ impl Bound {
     }
 }
 
-/// `a × b`, or `None` on overflow: one 64 × 64-bit multiplication when both
-/// fit in 64 bits (the product then fits in 128), else checked.
-#[inline(always)]
-fn mul_cost(a: i128, b: i128) -> Option<i128> {
-    match (i64::try_from(a), i64::try_from(b)) {
-        (Ok(x), Ok(y)) => Some(i128::from(x).wrapping_mul(i128::from(y))),
-        _ => a.checked_mul(b),
-    }
-}
-
 /// No candidate slot yet (in [`RouteWorkspace::slot`]).
 const FREE: u32 = u32::MAX;
 /// The node was looked at for this order and cannot ship it.
@@ -831,7 +821,7 @@ impl RoutingNetwork {
     fn totals_fit(&self, penalty: Option<i128>, total: u64) -> bool {
         let Some(Bound { max_unit, cap }) = self.bound else { return false };
         let big = penalty.map_or(max_unit, |p| p.max(max_unit));
-        mul_cost(big, i128::from(total)).is_some_and(|v| v <= cap)
+        mul128(big, i128::from(total)).is_some_and(|v| v <= cap)
     }
 
     /// Node `k`'s cost to ship the whole order alone, `None` when it cannot
@@ -1035,7 +1025,7 @@ impl RoutingNetwork {
         // overflow exactly when the two steps would overflow).
         let fm = mul128(factor, m);
         let perturbed = |v: i128| match fm {
-            Some(fm) => mul_cost(v, fm),
+            Some(fm) => mul128(v, fm),
             None => mul128(v, factor).and_then(|v| mul128(v, m)),
         };
         for (&k, &elig) in perm.iter().zip(eligs.iter()) {
