@@ -96,6 +96,53 @@ fn mul128_matches_checked_mul() {
     }
 }
 
+/// How [`random_nodes`] draws a network.
+#[derive(Clone, Copy)]
+struct Nodes {
+    /// Node `i` gets id `i × ids.0 + ids.1` (gaps between ids).
+    ids: (u32, u32),
+    /// One node in `cap_one_in` gets a unit cap of 1..=`cap_max`.
+    cap_one_in: u64,
+    cap_max: u64,
+    /// Each (node, SKU) is stocked with this chance, in per cent.
+    stock_pct: u64,
+}
+
+/// `n` random nodes (shipment and unit costs drawn from `ships` / `units`,
+/// some capped, some with a transit time, some "cold"-capable) and their
+/// stock of SKUs `0..skus`.
+fn random_nodes(
+    rng: &mut Mix,
+    n: u32,
+    skus: u32,
+    ships: &[&str; 5],
+    units: &[&str; 5],
+    shape: Nodes,
+) -> (Vec<Node>, StockTable) {
+    let mut nodes = Vec::new();
+    let mut stock = StockTable::new();
+    for i in 0..n {
+        let id = i * shape.ids.0 + shape.ids.1;
+        let mut nd = node(id, ships[rng.below(5) as usize], units[rng.below(5) as usize]);
+        if rng.below(shape.cap_one_in) == 0 {
+            nd = nd.with_max_units(Qty::new(1 + rng.below(shape.cap_max)));
+        }
+        if rng.below(6) == 0 {
+            nd = nd.with_transit_days(rng.below(5) as u32);
+        }
+        if rng.below(5) == 0 {
+            nd = nd.with_capabilities(crate::model::Capabilities::from_tags(["cold"]).unwrap());
+        }
+        for s in 0..skus {
+            if rng.below(100) < shape.stock_pct {
+                stock.set(NodeId::new(id), Sku::new(s), Qty::new(1 + rng.below(6))).unwrap();
+            }
+        }
+        nodes.push(nd);
+    }
+    (nodes, stock)
+}
+
 /// A random instance for the Lagrangian-bound tests: every rule the search
 /// meets (caps, windows, capabilities, groups, whole lines, shared SKUs,
 /// penalties, shipment limits), few distinct costs so ties are common.
@@ -106,26 +153,8 @@ fn lagrange_instance(rng: &mut Mix) -> (RoutingProblem, StockTable) {
     let n = 1 + rng.below(if big { 20 } else { 10 }) as u32;
     let nl = 1 + rng.below(6) as u32;
     let skus = 1 + rng.below(u64::from(nl)) as u32;
-    let mut nodes = Vec::new();
-    let mut stock = StockTable::new();
-    for i in 0..n {
-        let mut nd = node(i * 5 + 2, ships[rng.below(5) as usize], units[rng.below(5) as usize]);
-        if rng.below(6) == 0 {
-            nd = nd.with_max_units(Qty::new(1 + rng.below(8)));
-        }
-        if rng.below(6) == 0 {
-            nd = nd.with_transit_days(rng.below(5) as u32);
-        }
-        if rng.below(5) == 0 {
-            nd = nd.with_capabilities(crate::model::Capabilities::from_tags(["cold"]).unwrap());
-        }
-        for s in 0..skus {
-            if rng.below(100) < 50 {
-                stock.set(NodeId::new(i * 5 + 2), Sku::new(s), Qty::new(1 + rng.below(6))).unwrap();
-            }
-        }
-        nodes.push(nd);
-    }
+    let shape = Nodes { ids: (5, 2), cap_one_in: 6, cap_max: 8, stock_pct: 50 };
+    let (nodes, stock) = random_nodes(rng, n, skus, &ships, &units, shape);
     let mut lines = Vec::new();
     for l in 0..nl {
         let sku = Sku::new(rng.below(u64::from(skus)) as u32);
@@ -299,27 +328,9 @@ fn small_split_fast_path_equals_the_search() {
     for _ in 0..scaled_cases(5000) {
         let big = rng.below(4) == 0;
         let n = 1 + rng.below(if big { 40 } else { 12 }) as u32;
-        let mut nodes = Vec::new();
-        let mut stock = StockTable::new();
         let nl = 1 + rng.below(5) as u32;
-        for i in 0..n {
-            let mut nd = node(i * 3 + 1, ships[rng.below(5) as usize], units[rng.below(5) as usize]);
-            if rng.below(8) == 0 {
-                nd = nd.with_max_units(Qty::new(1 + rng.below(12)));
-            }
-            if rng.below(6) == 0 {
-                nd = nd.with_transit_days(rng.below(5) as u32);
-            }
-            if rng.below(5) == 0 {
-                nd = nd.with_capabilities(crate::model::Capabilities::from_tags(["cold"]).unwrap());
-            }
-            for s in 0..nl {
-                if rng.below(100) < 45 {
-                    stock.set(NodeId::new(i * 3 + 1), Sku::new(s), Qty::new(1 + rng.below(6))).unwrap();
-                }
-            }
-            nodes.push(nd);
-        }
+        let shape = Nodes { ids: (3, 1), cap_one_in: 8, cap_max: 12, stock_pct: 45 };
+        let (nodes, stock) = random_nodes(&mut rng, n, nl, &ships, &units, shape);
         let mut lines = Vec::new();
         for l in 0..nl {
             let mut line = OrderLine::new(LineId::new(10 - l), Sku::new(l), Qty::new(1 + rng.below(4)));
